@@ -1,0 +1,291 @@
+//! The one git access layer.
+//!
+//! Reads (refs, tags, revwalks, merge-bases, trees, config) go through git2 in
+//! process: they are on hot paths such as the commit-msg hook and `next-tag`.
+//! Anything that changes the working tree or talks to a remote goes through the
+//! `git` CLI (xshell), so users' credential helpers, SSH config, hooks and LFS
+//! behave exactly as with plain git.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use git2::{BranchType, Oid, Repository, Sort};
+
+use crate::error::{Error, Result, ResultExt};
+
+pub struct Git {
+    pub repo: Repository,
+    workdir: PathBuf,
+}
+
+/// Output of a git CLI call.
+pub struct Output {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Git {
+    /// Open the repository containing `dir`, the way git finds it (honours
+    /// `GIT_DIR`, `GIT_WORK_TREE` and `GIT_CEILING_DIRECTORIES`).
+    pub fn discover(dir: &Path) -> Result<Self> {
+        let repo = if std::env::var_os("GIT_DIR").is_some() {
+            Repository::open_from_env()
+        } else {
+            Repository::open_ext(
+                dir,
+                git2::RepositoryOpenFlags::empty(),
+                std::env::var_os("GIT_CEILING_DIRECTORIES")
+                    .as_deref()
+                    .map(|c| std::env::split_paths(c).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            )
+        }
+        .map_err(|_| Error::usage(format!("not a git repository: {}", dir.display())))?;
+        let workdir = repo
+            .workdir()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| repo.path().to_path_buf());
+        Ok(Git { repo, workdir })
+    }
+
+    pub fn workdir(&self) -> &Path {
+        &self.workdir
+    }
+
+    /// Run `git <args>` in the working tree, capturing its output. A non-zero exit
+    /// becomes an error carrying git's own message.
+    pub fn run(&self, args: &[&str]) -> Result<Output> {
+        let out = self.run_status(args)?;
+        match out {
+            (true, o) => Ok(o),
+            (false, o) => {
+                let msg = o.stderr.trim();
+                Err(Error::refused(format!(
+                    "`git {}` failed{}{}",
+                    args.join(" "),
+                    if msg.is_empty() { "" } else { ": " },
+                    msg
+                )))
+            }
+        }
+    }
+
+    /// Like [`Git::run`] but returns whether git succeeded instead of failing.
+    pub fn run_status(&self, args: &[&str]) -> Result<(bool, Output)> {
+        let sh = xshell::Shell::new().map_err(|e| Error::refused(e.to_string()))?;
+        sh.change_dir(&self.workdir);
+        let out = xshell::cmd!(sh, "git {args...}")
+            .quiet()
+            .ignore_status()
+            .output()
+            .map_err(|e| Error::refused(format!("cannot run git: {e}")))?;
+        Ok((
+            out.status.success(),
+            Output {
+                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            },
+        ))
+    }
+
+    /// The checked-out branch name, or an error on a detached HEAD.
+    pub fn current_branch(&self) -> Result<String> {
+        let head = self
+            .repo
+            .head()
+            .map_err(|_| Error::refused("HEAD does not point at a commit yet"))?;
+        if !head.is_branch() {
+            return Err(Error::refused(
+                "HEAD is detached: switch to a branch first (git switch <branch>)",
+            ));
+        }
+        Ok(head.shorthand().unwrap_or_default().to_string())
+    }
+
+    /// Names of branches or files with uncommitted changes (untracked files ignored).
+    pub fn dirty_paths(&self) -> Result<Vec<String>> {
+        let mut opts = git2::StatusOptions::new();
+        opts.include_untracked(false)
+            .include_ignored(false)
+            .exclude_submodules(true);
+        let statuses = self.repo.statuses(Some(&mut opts))?;
+        Ok(statuses
+            .iter()
+            .filter_map(|s| s.path().ok().map(str::to_string))
+            .collect())
+    }
+
+    /// Refuse to go on with uncommitted changes.
+    pub fn require_clean(&self) -> Result<()> {
+        let dirty = self.dirty_paths()?;
+        if dirty.is_empty() {
+            return Ok(());
+        }
+        let shown: Vec<_> = dirty.iter().take(5).map(String::as_str).collect();
+        Err(Error::refused(format!(
+            "the working tree has uncommitted changes ({}{}): commit or stash them first",
+            shown.join(", "),
+            if dirty.len() > 5 { ", ..." } else { "" }
+        )))
+    }
+
+    pub fn require_remote(&self, name: &str) -> Result<()> {
+        match self.repo.find_remote(name) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(Error::usage(format!(
+                "no remote named `{name}`: add it with `git remote add {name} <url>`"
+            ))),
+        }
+    }
+
+    pub fn remote_url(&self, name: &str) -> Option<String> {
+        self.repo
+            .find_remote(name)
+            .ok()
+            .and_then(|r| r.url().ok().map(str::to_string))
+    }
+
+    /// Resolve a revision to a commit id.
+    pub fn commit_id(&self, rev: &str) -> Result<Oid> {
+        let obj = self
+            .repo
+            .revparse_single(rev)
+            .map_err(|_| Error::usage(format!("unknown revision `{rev}`")))?;
+        let commit = obj
+            .peel_to_commit()
+            .map_err(|_| Error::usage(format!("`{rev}` does not name a commit")))?;
+        Ok(commit.id())
+    }
+
+    pub fn local_branch(&self, name: &str) -> Option<Oid> {
+        self.repo
+            .find_branch(name, BranchType::Local)
+            .ok()
+            .and_then(|b| b.get().target())
+    }
+
+    pub fn remote_branch(&self, remote: &str, name: &str) -> Option<Oid> {
+        self.repo
+            .find_branch(&format!("{remote}/{name}"), BranchType::Remote)
+            .ok()
+            .and_then(|b| b.get().target())
+    }
+
+    /// Local branch names starting with `prefix`, with their tips.
+    pub fn local_branches(&self, prefix: &str) -> Result<Vec<(String, Oid)>> {
+        let mut out = Vec::new();
+        for b in self.repo.branches(Some(BranchType::Local))? {
+            let (b, _) = b?;
+            if let (Ok(Some(name)), Some(oid)) = (b.name(), b.get().target()) {
+                if name.starts_with(prefix) {
+                    out.push((name.to_string(), oid));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn is_ancestor(&self, ancestor: Oid, of: Oid) -> Result<bool> {
+        Ok(ancestor == of || self.repo.graph_descendant_of(of, ancestor)?)
+    }
+
+    /// (ahead, behind) of `local` against `upstream`.
+    pub fn ahead_behind(&self, local: Oid, upstream: Oid) -> Result<(usize, usize)> {
+        Ok(self.repo.graph_ahead_behind(local, upstream)?)
+    }
+
+    /// Tag names matching a glob (`carto-v*`), without peeling: listing is the
+    /// hot path of `next-tag` over tens of thousands of tags.
+    pub fn tag_names(&self, glob: &str) -> Result<Vec<String>> {
+        let names = self.repo.tag_names(Some(glob))?;
+        Ok(names
+            .iter()
+            .filter_map(|n| n.ok().flatten().map(str::to_string))
+            .collect())
+    }
+
+    /// The commit a tag points at (annotated tags peeled).
+    pub fn tag_commit(&self, name: &str) -> Option<Oid> {
+        let r = self
+            .repo
+            .find_reference(&format!("refs/tags/{name}"))
+            .ok()?;
+        r.peel_to_commit().ok().map(|c| c.id())
+    }
+
+    pub fn is_shallow(&self) -> bool {
+        self.repo.is_shallow()
+    }
+
+    /// Content of a file at a commit, if present and UTF-8.
+    pub fn file_at(&self, commit: Oid, path: &str) -> Result<Option<String>> {
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let Ok(entry) = tree.get_path(Path::new(path)) else {
+            return Ok(None);
+        };
+        let blob = self
+            .repo
+            .find_blob(entry.id())
+            .context(format!("reading {path}"))?;
+        Ok(std::str::from_utf8(blob.content()).ok().map(str::to_string))
+    }
+
+    /// Commit time in seconds, for date-bounded walks.
+    pub fn commit_time(&self, oid: Oid) -> Result<i64> {
+        Ok(self.repo.find_commit(oid)?.time().seconds())
+    }
+
+    /// A reachability oracle from `tip`; see [`Reach`].
+    pub fn reach(&self, tip: Oid) -> Result<Reach<'_>> {
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(Sort::TIME)?;
+        walk.push(tip)?;
+        Ok(Reach {
+            git: self,
+            walk,
+            seen: HashSet::new(),
+            oldest: i64::MAX,
+            done: false,
+        })
+    }
+}
+
+/// Answers "is X an ancestor of the tip?" for many X with one incremental walk.
+///
+/// The walk goes newest-first and stops a day below the candidate's commit time,
+/// the same date heuristic git uses without a commit-graph: asking about recent
+/// tags (the usual case: the newest stable tag merged into production) touches
+/// only recent history instead of 100k commits, and several questions share work.
+pub struct Reach<'g> {
+    git: &'g Git,
+    walk: git2::Revwalk<'g>,
+    seen: HashSet<Oid>,
+    oldest: i64,
+    done: bool,
+}
+
+/// Clock-skew allowance for the date cut-off.
+const SLACK_SECONDS: i64 = 86_400;
+
+impl Reach<'_> {
+    pub fn contains(&mut self, oid: Oid) -> Result<bool> {
+        if self.seen.contains(&oid) {
+            return Ok(true);
+        }
+        let target = self.git.commit_time(oid)?;
+        while !self.done && self.oldest >= target - SLACK_SECONDS {
+            match self.walk.next() {
+                Some(next) => {
+                    let next = next?;
+                    self.oldest = self.oldest.min(self.git.commit_time(next)?);
+                    self.seen.insert(next);
+                    if next == oid {
+                        return Ok(true);
+                    }
+                }
+                None => self.done = true,
+            }
+        }
+        Ok(self.seen.contains(&oid))
+    }
+}

@@ -1,0 +1,19 @@
+//! git-carto: keep a long-running fork of an upstream project healthy.
+//!
+//! All logic lives here; the `git-carto` binary and the `xtask` binary only
+//! parse arguments and print. See ARCHITECTURE.md for how commands flow.
+
+pub mod config;
+pub mod error;
+pub mod feature;
+pub mod fork;
+pub mod git;
+pub mod hooks;
+pub mod next_tag;
+pub mod output;
+pub mod prune;
+pub mod status;
+pub mod tag;
+
+pub use error::{Error, Result};
+pub use fork::Fork;

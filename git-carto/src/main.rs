@@ -1,0 +1,221 @@
+//! The `git-carto` binary: parse arguments, call the library, print.
+//! git runs it as `git carto <command>`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use git_carto::config::{Config, KEYS};
+use git_carto::error::{Error, Result};
+use git_carto::output::{print_json, Style};
+use git_carto::tag::{parse_upstream_arg, Bump};
+use git_carto::{feature, next_tag, prune, status, Fork};
+
+#[derive(Parser)]
+#[command(
+    name = "git-carto",
+    bin_name = "git carto",
+    version,
+    about = "Keep a long-running fork of an upstream project healthy"
+)]
+struct Cli {
+    /// Run as if started in <path> (like `git -C`).
+    #[arg(short = 'C', global = true, value_name = "path")]
+    dir: Option<PathBuf>,
+    /// Say more about what is done and skipped.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// Print only errors and requested output.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create feature/<name> from an up-to-date production branch and switch to it.
+    Feature {
+        /// Name of the feature (the branch is <featurePrefix><name>).
+        name: String,
+        /// Take uncommitted changes along instead of refusing.
+        #[arg(long)]
+        carry: bool,
+        /// Do not fetch origin first.
+        #[arg(long)]
+        no_fetch: bool,
+    },
+    /// The fork at a glance.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete feature branches already merged into production.
+    Prune {
+        /// List what would be deleted, delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also delete merged feature branches on origin.
+        #[arg(long)]
+        remote: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the next release tag.
+    NextTag {
+        /// patch, minor, major or auto.
+        #[arg(default_value = "patch", value_parser = ["patch", "minor", "major", "auto"])]
+        bump: String,
+        /// Upstream version X.Y.Z (checked against the ancestry and version file).
+        #[arg(long)]
+        upstream: Option<String>,
+        /// The commit being released.
+        #[arg(long, default_value = "HEAD")]
+        at: String,
+        /// Allow an upstream version below one already released from this branch.
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the effective configuration and where each value comes from.
+    #[command(after_help = keys_help())]
+    Config {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn keys_help() -> String {
+    let mut s = String::from("Keys (in .gitcarto, or `git config carto.<key>`):\n");
+    for k in KEYS {
+        s.push_str(&format!("  {:<26} {}\n", k.name, k.doc));
+    }
+    s
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.code.exit_code() as u8)
+        }
+    }
+}
+
+fn open(dir: &Option<PathBuf>) -> Result<Fork> {
+    let dir = match dir {
+        Some(d) => d.clone(),
+        None => std::env::current_dir()
+            .map_err(|e| Error::usage(format!("no current directory: {e}")))?,
+    };
+    Fork::open(&dir)
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Feature {
+            name,
+            carry,
+            no_fetch,
+        } => {
+            let fork = open(&cli.dir)?;
+            let branch = feature::feature(&fork, &name, &feature::Options { carry, no_fetch })?;
+            if !cli.quiet {
+                eprintln!(
+                    "Switched to a new branch '{branch}' from {}",
+                    fork.config.production()
+                );
+            }
+            Ok(0)
+        }
+        Command::Status { json } => {
+            let fork = open(&cli.dir)?;
+            let s = status::status(&fork)?;
+            if json {
+                print_json(&s);
+            } else {
+                print!(
+                    "{}",
+                    status::render(&s, Style::detect(Some(&fork.git.repo)))
+                );
+            }
+            Ok(0)
+        }
+        Command::Prune {
+            dry_run,
+            remote,
+            json,
+        } => {
+            let fork = open(&cli.dir)?;
+            let p = prune::prune(&fork, remote, dry_run)?;
+            if json {
+                print_json(&p);
+            } else if !cli.quiet {
+                let verb = if dry_run { "Would delete" } else { "Deleted" };
+                if p.local.is_empty() && p.remote.is_empty() {
+                    println!("No merged feature branches.");
+                }
+                for b in &p.local {
+                    println!("{verb} branch {b}");
+                }
+                for b in &p.remote {
+                    println!("{verb} remote branch {}/{b}", fork.config.origin());
+                }
+            }
+            Ok(0)
+        }
+        Command::NextTag {
+            bump,
+            upstream,
+            at,
+            force,
+            json,
+        } => {
+            let bump = Bump::parse(&bump)?;
+            let upstream = upstream.as_deref().map(parse_upstream_arg).transpose()?;
+            let fork = open(&cli.dir)?;
+            let req = next_tag::Request {
+                bump,
+                upstream,
+                at,
+                force,
+            };
+            let next = next_tag::next_tag(&fork, &req, None)?;
+            if json {
+                print_json(&next);
+            } else {
+                println!("{}", next.tag);
+            }
+            Ok(0)
+        }
+        Command::Config { json } => {
+            let fork = open(&cli.dir);
+            let config = match fork {
+                Ok(f) => f.config,
+                // Outside a repository the defaults still tell the user something.
+                Err(e)
+                    if e.code == git_carto::error::Code::Usage
+                        && e.message().starts_with("not a git repository") =>
+                {
+                    Config::defaults()
+                }
+                Err(e) => return Err(e),
+            };
+            if json {
+                let map: serde_json::Map<String, serde_json::Value> = config
+                    .entries()
+                    .map(|(k, v)| (k.to_string(), serde_json::to_value(v).unwrap_or_default()))
+                    .collect();
+                print_json(&map);
+            } else {
+                for (k, v) in config.entries() {
+                    println!("{k} = {}    ({})", v.values.join(", "), v.source);
+                }
+            }
+            Ok(0)
+        }
+    }
+}

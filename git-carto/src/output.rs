@@ -1,0 +1,91 @@
+//! Human output: colour decisions and small styling helpers. Colour follows
+//! the conventions users expect from git: `NO_COLOR` wins, `CLICOLOR_FORCE`
+//! forces, then git's `color.ui`, then whether stdout is a terminal.
+
+use std::io::IsTerminal;
+
+use owo_colors::OwoColorize;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    pub fn detect(repo: Option<&git2::Repository>) -> Self {
+        Style {
+            color: color_enabled(repo, std::io::stdout().is_terminal()),
+        }
+    }
+
+    pub fn plain() -> Self {
+        Style { color: false }
+    }
+
+    pub fn ok(&self, s: &str) -> String {
+        if self.color {
+            s.green().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+    pub fn warn(&self, s: &str) -> String {
+        if self.color {
+            s.yellow().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+    pub fn bad(&self, s: &str) -> String {
+        if self.color {
+            s.red().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+    pub fn bold(&self, s: &str) -> String {
+        if self.color {
+            s.bold().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+    pub fn dim(&self, s: &str) -> String {
+        if self.color {
+            s.dimmed().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+fn color_enabled(repo: Option<&git2::Repository>, tty: bool) -> bool {
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    if std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0") {
+        return true;
+    }
+    let ui = repo
+        .and_then(|r| r.config().ok())
+        .and_then(|c| c.get_string("color.ui").ok())
+        .map(|s| s.to_ascii_lowercase());
+    match ui.as_deref() {
+        Some("false" | "never") => false,
+        Some("always") => true,
+        _ => tty,
+    }
+}
+
+/// Print a JSON document on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("error: cannot encode JSON: {e}"),
+    }
+}
+
+/// Short commit id for display.
+pub fn short(oid: git2::Oid) -> String {
+    oid.to_string()[..7].to_string()
+}

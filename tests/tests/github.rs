@@ -107,6 +107,7 @@ fn errors_say_what_to_do_and_never_show_the_token() {
     );
     let gh = client(&server);
 
+    let mut messages = Vec::new();
     let e = gh
         .get("/repos/o/r/pulls")
         .unwrap()
@@ -114,6 +115,7 @@ fn errors_say_what_to_do_and_never_show_the_token() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("401") && e.contains("GITHUB_TOKEN"), "{e}");
+    messages.push(e);
     let e = gh
         .put("/repos/o/r/branches/carto%2Fmain/protection", &json!({}))
         .unwrap()

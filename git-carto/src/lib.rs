@@ -14,6 +14,7 @@ pub mod next_tag;
 pub mod output;
 pub mod prune;
 pub mod status;
+pub mod sync;
 pub mod tag;
 
 pub use error::{Error, Result};

@@ -323,7 +323,9 @@ fn best_base(
     used: &HashSet<usize>,
     ids: &[Oid],
 ) -> Option<usize> {
-    let free: Vec<usize> = (0..candidates.len()).filter(|i| !used.contains(i)).collect();
+    let free: Vec<usize> = (0..candidates.len())
+        .filter(|i| !used.contains(i))
+        .collect();
     if let Some(&i) = free.iter().find(|&&i| ids.contains(&candidates[i].id)) {
         return Some(i);
     }

@@ -72,12 +72,7 @@ pub fn plan(fork: &Fork, tag_commit: Oid) -> Result<(Option<Oid>, How)> {
 /// Make the new mirror commit (an object only; no ref moves) and push it to
 /// origin unless `push` is off. Local refs are moved by the caller once it has
 /// left the mirror branch, so a checked-out mirror never looks dirty.
-pub fn prepare(
-    fork: &Fork,
-    tag: &str,
-    tag_commit: Oid,
-    push: bool,
-) -> Result<MirrorStep> {
+pub fn prepare(fork: &Fork, tag: &str, tag_commit: Oid, push: bool) -> Result<MirrorStep> {
     let git = &fork.git;
     let branch = fork.config.mirror().to_string();
     let (before, how) = plan(fork, tag_commit)?;
@@ -136,7 +131,7 @@ pub fn update_local(fork: &Fork, step: &MirrorStep) -> Result<()> {
     let old = git
         .local_branch(&step.branch)
         .map(|o| o.to_string())
-        .unwrap_or_else(|| Oid::zero().to_string());
+        .unwrap_or_else(|| Oid::ZERO_SHA1.to_string());
     if old == step.after {
         return Ok(());
     }

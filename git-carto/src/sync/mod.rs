@@ -12,6 +12,8 @@ pub mod conflicts;
 pub mod detect;
 pub mod mirror;
 pub mod policy;
+pub mod pr;
+pub mod render;
 pub mod report;
 pub mod resolve;
 pub mod sides;
@@ -173,7 +175,7 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
     synced.sync_branch = Some(branch.clone());
 
     if opts.pr {
-        crate::github::pulls::check_one_sync_at_a_time(fork, &branch, opts.supersede, opts.dry_run)?;
+        pr::check_one_sync_at_a_time(fork, &branch, opts.supersede)?;
     }
 
     let tag_commit = target.commit.or_else(|| git.tag_commit(&target.name));
@@ -183,7 +185,12 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
         let (before, how) = match tag_commit.filter(|c| git.repo.find_commit(*c).is_ok()) {
             Some(c) => {
                 let (b, h) = mirror::plan(fork, c)?;
-                (b, serde_json::to_value(h).ok().and_then(|v| v.as_str().map(str::to_string)))
+                (
+                    b,
+                    serde_json::to_value(h)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string)),
+                )
             }
             None => (mirror::current(fork)?, None),
         };
@@ -206,17 +213,27 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
         });
         return Ok(synced);
     }
-    let tag_commit = tag_commit.ok_or_else(|| {
-        Error::refused(format!("tag {} was not fetched", target.name))
-    })?;
+    let tag_commit =
+        tag_commit.ok_or_else(|| Error::refused(format!("tag {} was not fetched", target.name)))?;
 
     // Stage 1: the mirror (pushed before any local ref moves).
-    progress(&format!("Merging {} into the mirror `{}`", target.name, cfg.mirror()));
+    progress(&format!(
+        "Merging {} into the mirror `{}`",
+        target.name,
+        cfg.mirror()
+    ));
     let step = mirror::prepare(fork, &target.name, tag_commit, opts.push)?;
     let new_mirror = Oid::from_str(&step.after).map_err(|e| Error::refused(e.to_string()))?;
 
     // Stage 2: where the sync branch starts.
-    let start_at = sync_branch_start(fork, &branch, tag_commit, new_mirror, local_sync, remote_sync)?;
+    let start_at = sync_branch_start(
+        fork,
+        &branch,
+        tag_commit,
+        new_mirror,
+        local_sync,
+        remote_sync,
+    )?;
     let head = git.head_id();
     let current = git.current_branch().ok();
     let mut state = State {
@@ -469,13 +486,19 @@ fn apply_policies(fork: &Fork, state: &mut State) -> Result<usize> {
         if r.resolution.is_some() {
             continue;
         }
-        let Some(side) = r.policy.side() else { continue };
+        let Some(side) = r.policy.side() else {
+            continue;
+        };
         let choice = if r.policy.whole_file() {
             Choice::File(side)
         } else {
             Choice::Hunks(side)
         };
-        planned.push((i, choice, resolve::plan(&fork.git.repo, &r.conflict, choice)?));
+        planned.push((
+            i,
+            choice,
+            resolve::plan(&fork.git.repo, &r.conflict, choice)?,
+        ));
     }
     let changes: Vec<&resolve::Change> = planned.iter().map(|(_, _, c)| c).collect();
     resolve::apply(&fork.git, &changes)?;
@@ -569,7 +592,10 @@ fn commit_message(fork: &Fork, state: &State) -> String {
         let kept: Vec<&str> = raw.lines().filter(|l| !l.starts_with('#')).collect();
         let mut m = kept.join("\n").trim_end().to_string();
         if m.is_empty() {
-            m = format!("Merge {} into {}", state.sides.fork_label, state.sides.upstream_label);
+            m = format!(
+                "Merge {} into {}",
+                state.sides.fork_label, state.sides.upstream_label
+            );
         }
         m.push('\n');
         m
@@ -661,13 +687,15 @@ fn publish(
     push_branch(fork, branch, progress)?;
     if state.pr {
         let body = report::markdown(audit);
-        let clean = audit.counts.conflicted == 0 || audit.counts.by_hand + audit.counts.unresolved == 0;
-        synced.pull_request = Some(crate::github::pulls::open_or_update(
+        let clean =
+            audit.counts.conflicted == 0 || audit.counts.by_hand + audit.counts.unresolved == 0;
+        synced.pull_request = Some(pr::open_or_update(
             fork,
             branch,
             audit.upstream.to.as_deref().unwrap_or("?"),
             &body,
             clean,
+            state.supersede,
         )?);
     }
     Ok(())
@@ -681,12 +709,18 @@ fn push_branch(fork: &Fork, branch: &str, progress: Progress<'_>) -> Result<()> 
         return Ok(());
     }
     progress(&format!("Pushing {branch} to `{origin}`"));
-    git.run(&["push", "--quiet", "-u", origin, &format!("refs/heads/{branch}")])
-        .map_err(|e| {
-            e.context(format!(
-                "pushing {branch} (never forced): fetch, reconcile and re-run `git carto sync`"
-            ))
-        })?;
+    git.run(&[
+        "push",
+        "--quiet",
+        "-u",
+        origin,
+        &format!("refs/heads/{branch}"),
+    ])
+    .map_err(|e| {
+        e.context(format!(
+            "pushing {branch} (never forced): fetch, reconcile and re-run `git carto sync`"
+        ))
+    })?;
     Ok(())
 }
 
@@ -725,12 +759,13 @@ fn publish_existing(
                         == 0
                 })
                 .unwrap_or(true);
-            synced.pull_request = Some(crate::github::pulls::open_or_update(
+            synced.pull_request = Some(pr::open_or_update(
                 fork,
                 &branch,
                 state.upstream_version.as_deref().unwrap_or("?"),
                 &body,
                 clean,
+                state.supersede,
             )?);
         }
     }
@@ -843,9 +878,7 @@ pub fn resolve_cmd(fork: &Fork, walk: Option<&mut walk::Walk<'_>>) -> Result<Res
     out.left = state
         .conflicts
         .iter()
-        .filter(|r| {
-            r.resolution.is_none() && r.conflict.paths.iter().any(|p| unmerged.contains(p))
-        })
+        .filter(|r| r.resolution.is_none() && r.conflict.paths.iter().any(|p| unmerged.contains(p)))
         .map(|r| r.conflict.path.clone())
         .collect();
     state.save(git)?;
@@ -900,7 +933,10 @@ pub fn continue_cmd(fork: &Fork, accept_findings: bool, progress: Progress<'_>) 
                 )
             })
             .collect();
-        let markers = result.findings.iter().any(|f| f.check == Check::ConflictMarker);
+        let markers = result
+            .findings
+            .iter()
+            .any(|f| f.check == Check::ConflictMarker);
         return Err(Error::refused(format!(
             "not committed: verification found problems:\n{}\n{}",
             lines.join("\n"),
@@ -949,78 +985,51 @@ fn rollback(fork: &Fork, state: &State) -> Result<Aborted> {
     let mut out = Aborted {
         restored: Vec::new(),
         deleted: Vec::new(),
-        head: None,
+        head: state
+            .before
+            .branch
+            .clone()
+            .or_else(|| state.before.head.clone()),
         pushed: Vec::new(),
     };
     if let Some(m) = &state.mirror {
         if m.pushed {
-            out.pushed.push(format!("{}/{}", fork.config.origin(), m.branch));
+            out.pushed
+                .push(format!("{}/{}", fork.config.origin(), m.branch));
         }
     }
     if git.merge_head().is_some() {
         git.run(&["merge", "--abort"])?;
-    } else if !git.dirty_paths()?.is_empty() && state.started_by_carto {
-        git.run(&["reset", "--quiet", "--merge"])?;
     }
-    let current = git.current_branch().ok();
-    let restore = |name: &str, old: &Option<String>, out: &mut Aborted| -> Result<()> {
+    if !state.started_by_carto {
+        State::remove(git)?;
+        return Ok(out);
+    }
+    // Detach where we are, so no branch to restore is checked out; move the
+    // refs back; then check out what was checked out before.
+    git.run(&["switch", "--quiet", "--detach"])?;
+    for (name, old) in &state.before.branches {
         let now = git.local_branch(name).map(|o| o.to_string());
         if &now == old {
-            return Ok(());
+            continue;
         }
         let refname = format!("refs/heads/{name}");
         match old {
             Some(o) => {
                 git.run(&["update-ref", "-m", "carto sync --abort", &refname, o])?;
-                out.restored.push(name.to_string());
+                out.restored.push(name.clone());
             }
             None => {
                 git.run(&["update-ref", "-d", &refname])?;
-                out.deleted.push(name.to_string());
+                out.deleted.push(name.clone());
             }
         }
-        Ok(())
+    }
+    match (&state.before.branch, &state.before.head) {
+        (Some(b), _) => git.run(&["switch", "--quiet", b])?,
+        (None, Some(h)) => git.run(&["switch", "--quiet", "--detach", h])?,
+        (None, None) => return Err(Error::refused("nothing was checked out before the sync")),
     };
-    // Branches not checked out first; then go back; then the branch we left.
-    for (name, old) in &state.before.branches {
-        if current.as_deref() != Some(name.as_str()) {
-            restore(name, old, &mut out)?;
-        }
-    }
-    let back_to = match (&state.before.branch, &state.before.head) {
-        (Some(b), _) => Some(b.clone()),
-        (None, Some(h)) => Some(h.clone()),
-        _ => None,
-    };
-    if let Some(cur) = &current {
-        if let Some((_, old)) = state.before.branches.iter().find(|(n, _)| n == cur) {
-            if state.before.branch.as_deref() == Some(cur.as_str()) {
-                if let Some(o) = old {
-                    if git.local_branch(cur).map(|x| x.to_string()).as_ref() != Some(o) {
-                        git.run(&["reset", "--quiet", "--keep", o])?;
-                        out.restored.push(cur.clone());
-                    }
-                }
-            } else {
-                match (&state.before.branch, &state.before.head) {
-                    (Some(b), _) => git.run(&["switch", "--quiet", b])?,
-                    (None, Some(h)) => git.run(&["switch", "--quiet", "--detach", h])?,
-                    _ => git.run(&["switch", "--quiet", "--detach"])?,
-                };
-                restore(cur, old, &mut out)?;
-            }
-        }
-    } else if let Some(h) = &state.before.head {
-        if state.before.branch.is_none() {
-            git.run(&["switch", "--quiet", "--detach", h])?;
-        }
-    }
-    if git.current_branch().ok() != state.before.branch {
-        if let Some(b) = &state.before.branch {
-            git.run(&["switch", "--quiet", b])?;
-        }
-    }
-    out.head = back_to;
     State::remove(git)?;
     Ok(out)
 }

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 
 /// One side of the merge, in the words users expect (never ours/theirs: the
 /// merge direction makes those mean the opposite of what people think).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     Upstream,

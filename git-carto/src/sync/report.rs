@@ -20,7 +20,8 @@ use crate::output::short;
 
 /// Shown at the top of every sync pull request: a squash merge once cost the
 /// first user 4,200 upstream commits of history.
-pub const MERGE_WARNING: &str = "Merge this pull request with a **merge commit**, never squash or rebase: \
+pub const MERGE_WARNING: &str =
+    "Merge this pull request with a **merge commit**, never squash or rebase: \
      squashing drops every upstream commit from production's history and the next sync \
      conflicts on all of them again.";
 

@@ -116,7 +116,8 @@ pub fn merge_text(
     };
     let (b, u, f) = (read(base)?, read(Some(upstream))?, read(Some(fork))?);
     let mut bi = MergeFileInput::new();
-    bi.content(&b).path(base.map_or(upstream.path.as_str(), |e| e.path.as_str()));
+    bi.content(&b)
+        .path(base.map_or(upstream.path.as_str(), |e| e.path.as_str()));
     let mut ui = MergeFileInput::new();
     ui.content(&u).path(upstream.path.as_str());
     let mut fi = MergeFileInput::new();

@@ -120,13 +120,16 @@ pub fn verify_command(fork: &Fork, base: Option<&str>) -> Result<Verification> {
     verify(fork, &sides, Target::Commit(head), &intents)
 }
 
+/// Looks up the side kept on purpose for a path.
+pub type IntentFn<'a> = Box<dyn Fn(&str) -> Option<Intent> + 'a>;
+
 /// Intents from the path policy, then a sync's records or a merge message's
 /// trailers (a person's choice overrides the policy).
-pub fn intents_from(
-    rules: &Rules,
+pub fn intents_from<'a>(
+    rules: &'a Rules,
     state: Option<&State>,
     message: Option<&str>,
-) -> Box<dyn Fn(&str) -> Option<Intent> + '_> {
+) -> IntentFn<'a> {
     let mut explicit: HashMap<String, Intent> = HashMap::new();
     if let Some(state) = state {
         for r in &state.conflicts {
@@ -291,8 +294,14 @@ fn changed(
     }
     let mut paths = BTreeSet::new();
     for d in diff.deltas() {
-        let old = d.old_file().path().map(|p| p.to_string_lossy().into_owned());
-        let new = d.new_file().path().map(|p| p.to_string_lossy().into_owned());
+        let old = d
+            .old_file()
+            .path()
+            .map(|p| p.to_string_lossy().into_owned());
+        let new = d
+            .new_file()
+            .path()
+            .map(|p| p.to_string_lossy().into_owned());
         if d.status() == git2::Delta::Renamed {
             if let (Some(o), Some(n)) = (&old, &new) {
                 moved.insert(o.clone(), n.clone());
@@ -362,8 +371,8 @@ pub fn verify(
         .collect();
     let mut findings = Vec::new();
     let mut outcomes = Vec::new();
-    let mut push = |check: Check, path: &str, line: Option<usize>, message: String| {
-        match intent(path) {
+    let mut push =
+        |check: Check, path: &str, line: Option<usize>, message: String| match intent(path) {
             Some(i) if deliberate(check, i.side) => outcomes.push(Outcome {
                 check,
                 path: path.to_string(),
@@ -377,8 +386,7 @@ pub fn verify(
                 line,
                 message,
             }),
-        }
-    };
+        };
 
     // Fork renames, so an upstream change to a file the fork moved is looked for
     // at the fork's name. Only computed when some upstream-changed path is gone
@@ -408,18 +416,18 @@ pub fn verify(
             if let Some(text) = view.text(repo, path) {
                 let sides_text = [blob_text(repo, u), blob_text(repo, f)];
                 for (line, marker) in conflict_markers(&text, &sides_text) {
-                    findings.push(Finding {
-                        check: Check::ConflictMarker,
-                        path: path.clone(),
-                        line: Some(line),
-                        message: format!("conflict marker `{marker}` left in the file"),
-                    });
+                    push(
+                        Check::ConflictMarker,
+                        path,
+                        Some(line),
+                        format!("conflict marker `{marker}` left in the file"),
+                    );
                 }
             }
         }
 
         // 2. Fork-marker lines of the fork side that the result lost.
-        if !markers.is_empty() && r != At::Blob(f.unwrap_or(Oid::zero())) {
+        if !markers.is_empty() && r != At::Blob(f.unwrap_or(Oid::ZERO_SHA1)) {
             if let Some(fork_text) = blob_text(repo, f) {
                 let marked: Vec<(usize, &str)> = fork_text
                     .lines()
@@ -453,11 +461,7 @@ pub fn verify(
                 (None, Some(moved)) => (moved.as_str(), entry_id(Some(&fork_tree), moved)),
                 _ => (path.as_str(), f),
             };
-            let r_at = if fpath == path {
-                r
-            } else {
-                view.at(fpath)
-            };
+            let r_at = if fpath == path { r } else { view.at(fpath) };
             let same_as_fork = match (r_at, f_at) {
                 (At::Blob(r), Some(f)) => r == f,
                 (At::Absent, None) => true,
@@ -527,12 +531,7 @@ pub fn verify(
                     ),
                 ),
             };
-            findings.push(Finding {
-                check: Check::FeatureMissing,
-                path,
-                line,
-                message: msg,
-            });
+            push(Check::FeatureMissing, &path, line, msg);
         }
     }
 
@@ -640,14 +639,14 @@ fn first_changed_line(repo: &Repository, from: Option<Oid>, to: Option<Oid>) -> 
 /// and its `>>>>>>>` (a Markdown heading underline is not a marker). Lines
 /// that either side already had verbatim are the file's own content.
 pub fn conflict_markers(text: &str, sides: &[Option<String>]) -> Vec<(usize, String)> {
-    let known: HashSet<&str> = sides
-        .iter()
-        .flatten()
-        .flat_map(|s| s.lines())
-        .collect();
+    let known: HashSet<&str> = sides.iter().flatten().flat_map(|s| s.lines()).collect();
     let is_marker = |line: &str, c: char| {
         let n = line.chars().take_while(|&x| x == c).count();
-        n >= 7 && line[n..].chars().next().is_none_or(|x| x == ' ' || x == '\r')
+        n >= 7
+            && line[n..]
+                .chars()
+                .next()
+                .is_none_or(|x| x == ' ' || x == '\r')
     };
     let mut out = Vec::new();
     let mut open = false;
@@ -704,7 +703,10 @@ pub fn dropped_lines(base: &str, other: &str, result: &str) -> Vec<usize> {
     let diff = similar::TextDiff::from_lines(other, result);
     let mut gone = BTreeMap::new();
     for op in diff.ops() {
-        if matches!(op.tag(), similar::DiffTag::Delete | similar::DiffTag::Replace) {
+        if matches!(
+            op.tag(),
+            similar::DiffTag::Delete | similar::DiffTag::Replace
+        ) {
             for i in op.old_range() {
                 gone.insert(i, ());
             }

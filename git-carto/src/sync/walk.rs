@@ -72,7 +72,11 @@ pub fn run(
                 w.out,
                 "{} take [u]pstream side, keep [f]ork side, {}[s]kip, [q]uit? ",
                 w.style.bold(&c.path),
-                if editable { "[e]dit both in $EDITOR, " } else { "" }
+                if editable {
+                    "[e]dit both in $EDITOR, "
+                } else {
+                    ""
+                }
             )
             .map_err(io)?;
             w.out.flush().map_err(io)?;
@@ -86,8 +90,12 @@ pub fn run(
                 (_, "s" | "skip") => Answer::Skip,
                 (_, "q" | "quit") => Answer::Quit,
                 (_, other) => {
-                    writeln!(w.out, "`{other}`: answer u, f, {}s or q.", if editable { "e, " } else { "" })
-                        .map_err(io)?;
+                    writeln!(
+                        w.out,
+                        "`{other}`: answer u, f, {}s or q.",
+                        if editable { "e, " } else { "" }
+                    )
+                    .map_err(io)?;
                     continue;
                 }
             };
@@ -114,8 +122,13 @@ pub fn run(
                             result: "edited by hand".into(),
                         });
                         state.save(&fork.git)?;
-                        writeln!(w.out, "{}: {}", c.path, w.style.ok("edited, marked resolved"))
-                            .map_err(io)?;
+                        writeln!(
+                            w.out,
+                            "{}: {}",
+                            c.path,
+                            w.style.ok("edited, marked resolved")
+                        )
+                        .map_err(io)?;
                         summary.resolved.push(c.path.clone());
                         break;
                     }
@@ -207,19 +220,33 @@ fn show(
     let fk = text_of(fork, c.fork.as_ref()).unwrap_or_default();
     let markers = fork.config.get_all("resolve.marker").to_vec();
     let diff = TextDiff::from_lines(&up, &fk);
-    writeln!(w.out, "{}", s.bad(&format!("--- upstream side ({})", sides.upstream_label)))?;
-    writeln!(w.out, "{}", s.ok(&format!("+++ fork side ({})", sides.fork_label)))?;
+    writeln!(
+        w.out,
+        "{}",
+        s.bad(&format!("--- upstream side ({})", sides.upstream_label))
+    )?;
+    writeln!(
+        w.out,
+        "{}",
+        s.ok(&format!("+++ fork side ({})", sides.fork_label))
+    )?;
     let mut shown = 0;
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
         writeln!(w.out, "{}", s.dim(&hunk.header().to_string()))?;
         for change in hunk.iter_changes() {
             if shown >= MAX_DIFF_LINES {
-                writeln!(w.out, "{}", s.dim("... (diff cut; use [e] to see the whole file)"))?;
+                writeln!(
+                    w.out,
+                    "{}",
+                    s.dim("... (diff cut; use [e] to see the whole file)")
+                )?;
                 return Ok(());
             }
             shown += 1;
             let text = change.value().trim_end_matches('\n');
-            let marked = markers.iter().any(|m| !m.is_empty() && text.contains(m.as_str()));
+            let marked = markers
+                .iter()
+                .any(|m| !m.is_empty() && text.contains(m.as_str()));
             let (sign, line) = match change.tag() {
                 ChangeTag::Delete => ("-", s.bad(&format!("-{text}"))),
                 ChangeTag::Insert => ("+", s.ok(&format!("+{text}"))),
@@ -290,7 +317,11 @@ fn edit(fork: &Fork, state: &State, c: &Conflict, w: &mut Walk<'_>) -> Result<bo
         .status()
         .map_err(|e| Error::refused(format!("cannot start the editor `{editor}`: {e}")))?;
     if !status.success() {
-        writeln!(w.out, "the editor failed ({status}): {path} is left as it is").map_err(io)?;
+        writeln!(
+            w.out,
+            "the editor failed ({status}): {path} is left as it is"
+        )
+        .map_err(io)?;
         return Ok(false);
     }
     let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap_or_default()).into_owned();

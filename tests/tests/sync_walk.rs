@@ -43,7 +43,6 @@ fn editor(f: &Fixture) -> String {
          printf 'FROM python:3.12\\n# CARTO: non-root user\\nUSER 1000\\nRUN pip install --no-cache-dir .\\nCMD [\"litellm\"]\\n' > \"$1\"\n",
     )
     .unwrap();
-    f.git(f.root.path(), &["update-index", "--help"]).len(); // keep git on PATH warm
     std::process::Command::new("chmod")
         .args(["+x", path.to_str().unwrap()])
         .status()
@@ -177,6 +176,7 @@ fn a_pseudo_terminal_gets_the_walk_without_flags() {
     // `script` runs the command on a new pseudo-terminal and feeds it our stdin.
     let mut cmd = f.command("script", &f.work);
     cmd.args(["-q", "-e", "-c", "git carto sync --resolve", "/dev/null"])
+        .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -4,7 +4,14 @@
 use carto_tests::Fixture;
 
 fn heads(f: &Fixture, dir: &std::path::Path) -> String {
-    f.git(dir, &["for-each-ref", "--format=%(refname) %(objectname)", "refs/heads"])
+    f.git(
+        dir,
+        &[
+            "for-each-ref",
+            "--format=%(refname) %(objectname)",
+            "refs/heads",
+        ],
+    )
 }
 
 #[test]
@@ -13,7 +20,11 @@ fn clean_sync_merges_the_mirror_and_production_and_pushes() {
     let old_mirror = f.rev("main");
     let prod = f.rev("carto/main");
     let out = f.carto(&["sync"]).ok();
-    assert!(out.stdout.contains("Synced upstream v1.75.2 → v1.78.5"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Synced upstream v1.75.2 → v1.78.5"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("Report: "), "{}", out.stdout);
 
     // Stage 1: a mirror merge whose tree is exactly the tag's, pushed.
@@ -29,7 +40,10 @@ fn clean_sync_merges_the_mirror_and_production_and_pushes() {
         f.git(&f.work, &["symbolic-ref", "--short", "HEAD"]),
         "upstream-sync/v1.78.5"
     );
-    let parents = f.git(&f.work, &["log", "-1", "--format=%P", "upstream-sync/v1.78.5"]);
+    let parents = f.git(
+        &f.work,
+        &["log", "-1", "--format=%P", "upstream-sync/v1.78.5"],
+    );
     assert_eq!(parents, format!("{} {prod}", f.rev("main")));
     assert_eq!(
         f.git(&f.origin, &["rev-parse", "upstream-sync/v1.78.5"]),

@@ -65,16 +65,25 @@ fn scripted_walk_takes_sides_edits_and_skips() {
     .fails(1);
     let o = &out.stdout;
     assert!(o.contains("[1/4] Dockerfile"), "{o}");
-    assert!(o.contains("--- upstream side (v1.1.0-stable via main)"), "{o}");
+    assert!(
+        o.contains("--- upstream side (v1.1.0-stable via main)"),
+        "{o}"
+    );
     assert!(o.contains("+++ fork side (carto/main)"), "{o}");
-    assert!(o.contains("+# CARTO: non-root user    <== fork marker"), "{o}");
+    assert!(
+        o.contains("+# CARTO: non-root user    <== fork marker"),
+        "{o}"
+    );
     assert!(o.contains("-FROM python:3.12"), "{o}");
     assert!(o.contains("`x`: answer u, f, e, s or q."), "{o}");
     assert!(o.contains("Dockerfile: edited, marked resolved"), "{o}");
     assert!(o.contains("Makefile — delete/modify conflict"), "{o}");
     assert!(o.contains("Makefile: fork side (whole file)"), "{o}");
     assert!(o.contains("binary file, no diff: upstream side"), "{o}");
-    assert!(o.contains("assets/logo.png: upstream side (whole file)"), "{o}");
+    assert!(
+        o.contains("assets/logo.png: upstream side (whole file)"),
+        "{o}"
+    );
     assert!(!o.contains("ours") && !o.contains("theirs"), "{o}");
     assert!(o.contains("1 left for a person:\n  c.txt"), "{o}");
 
@@ -106,7 +115,10 @@ fn scripted_walk_takes_sides_edits_and_skips() {
     let out = f.carto(&["sync", "--continue"]).ok();
     assert!(out.stdout.contains("Synced"), "{}", out.stdout);
     let msg = f.git(&f.work, &["log", "-1", "--format=%B"]);
-    assert!(msg.starts_with("Merge carto/main into upstream-sync/v1.1.0"), "{msg}");
+    assert!(
+        msg.starts_with("Merge carto/main into upstream-sync/v1.1.0"),
+        "{msg}"
+    );
     for t in [
         "Carto-Resolved: fork Makefile",
         "Carto-Resolved: upstream assets/logo.png",
@@ -145,13 +157,21 @@ fn colour_highlights_fork_markers_and_the_editor_can_leave_markers() {
     // Edit without removing the markers: not resolved, asked again; then quit.
     let out = carto_input(&f, &["sync", "--resolve", "--interactive"], "e\nq\n", &env).fails(1);
     assert!(
-        out.stdout.contains("\x1b[1;30;43m+# CARTO: non-root user\x1b[0m"),
+        out.stdout
+            .contains("\x1b[1;30;43m+# CARTO: non-root user\x1b[0m"),
         "{:?}",
         out.stdout
     );
-    assert!(out.stdout.contains("conflict markers left in Dockerfile"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("conflict markers left in Dockerfile"),
+        "{}",
+        out.stdout
+    );
     let text = file(&f, "Dockerfile");
-    assert!(text.contains("<<<<<<< upstream side (v1.1.0-stable via main)"), "{text}");
+    assert!(
+        text.contains("<<<<<<< upstream side (v1.1.0-stable via main)"),
+        "{text}"
+    );
     assert!(text.contains(">>>>>>> fork side (carto/main)"), "{text}");
     let unmerged = f.git(&f.work, &["diff", "--name-only", "--diff-filter=U"]);
     assert_eq!(unmerged.lines().count(), 4, "{unmerged}");
@@ -164,7 +184,11 @@ fn without_a_terminal_only_policies_apply_and_what_is_left_is_listed() {
     // stdin is not a terminal: no questions, even with answers waiting.
     let out = carto_input(&f, &["sync", "--resolve"], "u\nu\nu\nu\n", &[]).fails(1);
     assert!(!out.stdout.contains("[1/4]"), "{}", out.stdout);
-    assert!(out.stdout.contains("4 left for a person:"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("4 left for a person:"),
+        "{}",
+        out.stdout
+    );
     let unmerged = f.git(&f.work, &["diff", "--name-only", "--diff-filter=U"]);
     assert_eq!(unmerged.lines().count(), 4);
 }

@@ -69,10 +69,11 @@ pub fn plan(fork: &Fork, tag_commit: Oid) -> Result<(Option<Oid>, How)> {
     Ok((before, how))
 }
 
-/// Make the new mirror commit (an object only; no ref moves) and push it to
-/// origin unless `push` is off. Local refs are moved by the caller once it has
-/// left the mirror branch, so a checked-out mirror never looks dirty.
-pub fn prepare(fork: &Fork, tag: &str, tag_commit: Oid, push: bool) -> Result<MirrorStep> {
+/// Make the new mirror commit: an object only, no ref moves, so a refusal
+/// after this point leaves nothing behind. [`push`] and [`update_local`] move
+/// the refs; the local one only once the caller has left the mirror branch,
+/// so a checked-out mirror never looks dirty.
+pub fn prepare(fork: &Fork, tag: &str, tag_commit: Oid) -> Result<MirrorStep> {
     let git = &fork.git;
     let branch = fork.config.mirror().to_string();
     let (before, how) = plan(fork, tag_commit)?;
@@ -103,25 +104,31 @@ pub fn prepare(fork: &Fork, tag: &str, tag_commit: Oid, push: bool) -> Result<Mi
         }
         _ => tag_commit,
     };
-    let remote_tip = git.remote_branch(fork.config.origin(), &branch);
-    let mut pushed = false;
-    if push && remote_tip != Some(after) {
-        git.run(&[
-            "push",
-            "--quiet",
-            fork.config.origin(),
-            &format!("{after}:refs/heads/{branch}"),
-        ])
-        .map_err(|e| e.context(format!("pushing the mirror branch `{branch}`")))?;
-        pushed = true;
-    }
     Ok(MirrorStep {
         branch,
         before: before.map(|b| b.to_string()),
         after: after.to_string(),
         how,
-        pushed,
+        pushed: false,
     })
+}
+
+/// Push the new mirror to origin (a fast-forward of origin's; never forced).
+pub fn push(fork: &Fork, step: &mut MirrorStep) -> Result<()> {
+    let git = &fork.git;
+    let remote_tip = git.remote_branch(fork.config.origin(), &step.branch);
+    if remote_tip.map(|r| r.to_string()).as_deref() == Some(step.after.as_str()) {
+        return Ok(());
+    }
+    git.run(&[
+        "push",
+        "--quiet",
+        fork.config.origin(),
+        &format!("{}:refs/heads/{}", step.after, step.branch),
+    ])
+    .map_err(|e| e.context(format!("pushing the mirror branch `{}`", step.branch)))?;
+    step.pushed = true;
+    Ok(())
 }
 
 /// Point the local mirror branch at the new mirror commit.

@@ -141,6 +141,13 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
         git.run(&["fetch", "--quiet", cfg.origin()])
             .map_err(|e| e.context(format!("fetching `{}`", cfg.origin())))?;
     }
+    if tags.stable.is_empty() {
+        return Err(Error::refused(format!(
+            "no stable tags on `{}` (patterns: {}): check the remote and upstream.stableTag",
+            cfg.upstream(),
+            cfg.get_all("upstream.stableTag").join(", ")
+        )));
+    }
     let production = fork.production_tip()?;
     let from = detect::production_version(fork, production)?;
     if from.is_none() && opts.tag.is_none() {
@@ -216,16 +223,17 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
     let tag_commit =
         tag_commit.ok_or_else(|| Error::refused(format!("tag {} was not fetched", target.name)))?;
 
-    // Stage 1: the mirror (pushed before any local ref moves).
+    // Stage 1: the mirror commit (an object only until every check passed).
     progress(&format!(
         "Merging {} into the mirror `{}`",
         target.name,
         cfg.mirror()
     ));
-    let step = mirror::prepare(fork, &target.name, tag_commit, opts.push)?;
+    let mut step = mirror::prepare(fork, &target.name, tag_commit)?;
     let new_mirror = Oid::from_str(&step.after).map_err(|e| Error::refused(e.to_string()))?;
 
-    // Stage 2: where the sync branch starts.
+    // Stage 2: where the sync branch starts (may refuse); then push the mirror
+    // before any local ref moves.
     let start_at = sync_branch_start(
         fork,
         &branch,
@@ -234,6 +242,9 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
         local_sync,
         remote_sync,
     )?;
+    if opts.push {
+        mirror::push(fork, &mut step)?;
+    }
     let head = git.head_id();
     let current = git.current_branch().ok();
     let mut state = State {

@@ -89,7 +89,7 @@ impl Sides {
                 return match (is_upstream(fork, p1)?, is_upstream(fork, p2)?) {
                     (true, false) => Ok(Sides::new(fork, p1, p2, true)),
                     (false, true) => Ok(Sides::new(fork, p2, p1, false)),
-                    _ => Err(Error::refused(format!(
+                    _ => Err(Error::usage(format!(
                         "merge {} does not bring upstream into the fork: name the fork side with --base <ref>",
                         crate::output::short(at.id())
                     ))),
@@ -100,7 +100,7 @@ impl Sides {
                 Err(_) => break,
             }
         }
-        Err(Error::refused(format!(
+        Err(Error::usage(format!(
             "no merge in the first-parent history of {}: name the fork side with --base <ref>",
             crate::output::short(commit)
         )))

@@ -13,7 +13,10 @@ pub const DOCKERFILE: &str = "FROM python:3.11\nRUN pip install .\nCMD [\"litell
 pub fn base_files() -> Vec<(&'static str, String)> {
     let lines = |name: &str| -> String { (1..=12).map(|i| format!("{name} line {i}\n")).collect() };
     vec![
-        ("README.md", "# Project\n\nUpstream project.\n=======\n".into()),
+        (
+            "README.md",
+            "# Project\n\nUpstream project.\n=======\n".into(),
+        ),
         ("c.txt", lines("c")),
         ("litellm/router.py", lines("router")),
         ("litellm/old.py", lines("old")),
@@ -34,7 +37,10 @@ pub fn fork_with(files: &[(&str, String)]) -> Fixture {
     let f = Fixture::empty();
     let root = f.root.path().to_path_buf();
     let src = f.path("upstream-src");
-    f.git(&root, &["init", "--quiet", "--bare", f.upstream.to_str().unwrap()]);
+    f.git(
+        &root,
+        &["init", "--quiet", "--bare", f.upstream.to_str().unwrap()],
+    );
     f.git(&root, &["init", "--quiet", src.to_str().unwrap()]);
     for (p, c) in files {
         f.write(&src, p, c);
@@ -43,13 +49,27 @@ pub fn fork_with(files: &[(&str, String)]) -> Fixture {
     f.git(&src, &["add", "-A"]);
     f.git(&src, &["commit", "--quiet", "-m", "chore: base"]);
     f.git(&src, &["tag", "-a", "-m", "Release 1.0.0", "v1.0.0-stable"]);
-    f.git(&src, &["remote", "add", "origin", &Fixture::url(&f.upstream)]);
-    f.git(&src, &["push", "--quiet", "origin", "main", "v1.0.0-stable"]);
+    f.git(
+        &src,
+        &["remote", "add", "origin", &Fixture::url(&f.upstream)],
+    );
+    f.git(
+        &src,
+        &["push", "--quiet", "origin", "main", "v1.0.0-stable"],
+    );
 
-    f.git(&root, &["init", "--quiet", "--bare", f.origin.to_str().unwrap()]);
     f.git(
         &root,
-        &["clone", "--quiet", &Fixture::url(&f.upstream), f.work.to_str().unwrap()],
+        &["init", "--quiet", "--bare", f.origin.to_str().unwrap()],
+    );
+    f.git(
+        &root,
+        &[
+            "clone",
+            "--quiet",
+            &Fixture::url(&f.upstream),
+            f.work.to_str().unwrap(),
+        ],
     );
     let w = &f.work;
     f.git(w, &["remote", "rename", "origin", "upstream"]);
@@ -57,7 +77,10 @@ pub fn fork_with(files: &[(&str, String)]) -> Fixture {
     f.git(w, &["push", "--quiet", "origin", "main"]);
     f.git(w, &["switch", "--quiet", "-c", "carto/main"]);
     f.git(w, &["push", "--quiet", "-u", "origin", "carto/main"]);
-    f.git(w, &["branch", "--quiet", "--set-upstream-to=origin/main", "main"]);
+    f.git(
+        w,
+        &["branch", "--quiet", "--set-upstream-to=origin/main", "main"],
+    );
     f.git(w, &["fetch", "--quiet", "origin"]);
     f
 }
@@ -102,7 +125,13 @@ pub fn rename(f: &Fixture, dir: &Path, from: &str, to: &str) {
 pub fn edit_line(text: &str, n: usize, new: &str) -> String {
     text.lines()
         .enumerate()
-        .map(|(i, l)| if i + 1 == n { format!("{new}\n") } else { format!("{l}\n") })
+        .map(|(i, l)| {
+            if i + 1 == n {
+                format!("{new}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
         .collect()
 }
 
@@ -132,7 +161,10 @@ pub fn conflicted() -> Fixture {
                     "router UPSTREAM 11",
                 )),
             ),
-            ("litellm/old.py", Some(edit_line(&get("litellm/old.py"), 5, "old UPSTREAM 5"))),
+            (
+                "litellm/old.py",
+                Some(edit_line(&get("litellm/old.py"), 5, "old UPSTREAM 5")),
+            ),
             (
                 "carto_settings.yaml",
                 Some(edit_line(
@@ -141,13 +173,22 @@ pub fn conflicted() -> Fixture {
                     "setting UPSTREAM 10",
                 )),
             ),
-            ("tests/test_new.py", Some("def test_upstream():\n    pass\n".into())),
+            (
+                "tests/test_new.py",
+                Some("def test_upstream():\n    pass\n".into()),
+            ),
             ("Makefile", None),
             ("ui/build/app.js", Some("// built upstream 2\n".into())),
-            ("assets/logo.png", Some("\u{0}PNG upstream\u{0}\u{2}".into())),
+            (
+                "assets/logo.png",
+                Some("\u{0}PNG upstream\u{0}\u{2}".into()),
+            ),
             (
                 "Dockerfile",
-                Some("FROM python:3.12\nRUN pip install --no-cache-dir .\nCMD [\"litellm\"]\n".into()),
+                Some(
+                    "FROM python:3.12\nRUN pip install --no-cache-dir .\nCMD [\"litellm\"]\n"
+                        .into(),
+                ),
             ),
         ],
         "feat: upstream changes",
@@ -205,7 +246,11 @@ fn f_ref(f: &Fixture) -> &Fixture {
 pub fn snapshot(f: &Fixture) -> String {
     let mut out = f.git(
         &f.work,
-        &["for-each-ref", "--format=%(refname) %(objectname)", "refs/heads"],
+        &[
+            "for-each-ref",
+            "--format=%(refname) %(objectname)",
+            "refs/heads",
+        ],
     );
     out.push('\n');
     out.push_str(&f.git(&f.work, &["symbolic-ref", "-q", "HEAD"]));

@@ -3,15 +3,18 @@
 
 use carto_tests::Fixture;
 
-fn heads(f: &Fixture, dir: &std::path::Path) -> String {
-    f.git(
-        dir,
-        &[
-            "for-each-ref",
-            "--format=%(refname) %(objectname)",
-            "refs/heads",
-        ],
-    )
+/// Every ref and HEAD: what "changes nothing" must leave alone.
+fn refs(f: &Fixture) -> String {
+    let mut s = f.git(
+        &f.work,
+        &["for-each-ref", "--format=%(refname) %(objectname)"],
+    );
+    s.push_str(&f.git(&f.work, &["rev-parse", "HEAD"]));
+    s.push_str(&f.git(
+        &f.origin,
+        &["for-each-ref", "--format=%(refname) %(objectname)"],
+    ));
+    s
 }
 
 #[test]

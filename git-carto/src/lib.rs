@@ -15,6 +15,7 @@ pub mod output;
 pub mod prune;
 pub mod status;
 pub mod tag;
+pub mod tags_file;
 
 pub use error::{Error, Result};
 pub use fork::Fork;

@@ -217,6 +217,42 @@ impl Git {
         self.repo.is_shallow()
     }
 
+    /// The shallow boundary: commits whose parents this clone does not have
+    /// (`<common dir>/shallow`). A walk that reaches one cannot be complete.
+    pub fn shallow_commits(&self) -> Result<HashSet<Oid>> {
+        let path = self.repo.commondir().join("shallow");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
+            Err(e) => return Err(Error::from(e).context(format!("reading {}", path.display()))),
+        };
+        Ok(text
+            .lines()
+            .filter_map(|l| Oid::from_str(l.trim()).ok())
+            .collect())
+    }
+
+    /// Commits reachable from `tip` and from none of `hide`, in walk order.
+    pub fn walk(&self, tip: Oid, hide: &[Oid]) -> Result<Vec<Oid>> {
+        let mut walk = self.repo.revwalk()?;
+        walk.push(tip)?;
+        for h in hide {
+            walk.hide(*h)?;
+        }
+        Ok(walk.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Tips of `refs/remotes/<remote>/*`: what this clone last saw on a remote.
+    pub fn remote_tips(&self, remote: &str) -> Result<Vec<Oid>> {
+        let mut tips = Vec::new();
+        for r in self.repo.references_glob(&format!("refs/remotes/{remote}/*"))? {
+            if let Ok(c) = r?.peel_to_commit() {
+                tips.push(c.id());
+            }
+        }
+        Ok(tips)
+    }
+
     /// Content of a file at a commit, if present and UTF-8.
     pub fn file_at(&self, commit: Oid, path: &str) -> Result<Option<String>> {
         let tree = self.repo.find_commit(commit)?.tree()?;

@@ -195,12 +195,16 @@ pub fn check(fork: &Fork, remote: &str, url: &str, updates: &[Update]) -> Result
             continue;
         }
 
-        // Commits the remote already has were checked when they got there.
-        let on_remote = match &tracking {
-            Some(t) => t,
-            None => tracking.insert(remote_tracking(fork, remote)?),
-        };
-        hide.extend_from_slice(on_remote);
+        // On other branches, commits the remote already has were checked
+        // when they got there; production judges everything entering it,
+        // since `fixup!` is fine on a feature branch but not there.
+        if role.is_none() {
+            let on_remote = match &tracking {
+                Some(t) => t,
+                None => tracking.insert(remote_tracking(fork, remote)?),
+            };
+            hide.extend_from_slice(on_remote);
+        }
         let commits = new_fork_commits(fork, u.local, &hide, tips)?;
         if commits.is_empty() {
             continue;

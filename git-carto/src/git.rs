@@ -189,6 +189,32 @@ impl Git {
         Ok(ancestor == of || self.repo.graph_descendant_of(of, ancestor)?)
     }
 
+    /// Whether `tip` extends `ancestor` (equal or a descendant). Follows the
+    /// first-parent chain first, since a push or a mirror merge nearly always
+    /// extends the old tip along it; that answers at once where libgit2's
+    /// merge-base walk would read everything in between (50k upstream commits
+    /// for a mirror merge).
+    pub fn extends(&self, tip: Oid, ancestor: Oid) -> Result<bool> {
+        if tip == ancestor {
+            return Ok(true);
+        }
+        let floor = self.commit_time(ancestor)? - SLACK_SECONDS;
+        let mut commit = self.repo.find_commit(tip)?;
+        for _ in 0..10_000 {
+            let Ok(parent) = commit.parent(0) else {
+                break;
+            };
+            if parent.id() == ancestor {
+                return Ok(true);
+            }
+            if parent.time().seconds() < floor {
+                break;
+            }
+            commit = parent;
+        }
+        self.is_ancestor(ancestor, tip)
+    }
+
     /// (ahead, behind) of `local` against `upstream`.
     pub fn ahead_behind(&self, local: Oid, upstream: Oid) -> Result<(usize, usize)> {
         Ok(self.repo.graph_ahead_behind(local, upstream)?)

@@ -367,6 +367,7 @@ pub fn run_chained(
 /// `git carto hook commit-msg <file>`: opens only the repository and its
 /// configuration; no git subprocess, no runtime.
 pub fn commit_msg(dir: &Path, file: &Path) -> Result<Outcome> {
+    read_fast();
     let git = Git::discover(dir)?;
     if let Some(code) = run_chained(&git.repo, "commit-msg", &[file.into()], None)? {
         return Ok(Outcome {
@@ -405,6 +406,12 @@ pub fn commit_msg(dir: &Path, file: &Path) -> Result<Outcome> {
     }
 }
 
+/// Hooks only read: skip libgit2's re-hashing of every object it inflates,
+/// which git itself does not do on reads (a tenth of a 50k-commit walk).
+fn read_fast() {
+    git2::opts::strict_hash_verification(false);
+}
+
 /// git's comment string for editor text: `core.commentString`, else
 /// `core.commentChar`, else `#`. For `auto` git picks a character the message
 /// does not start lines with; `#` is what it picks unless the message does.
@@ -419,6 +426,7 @@ fn comment_string(repo: &git2::Repository) -> String {
 
 /// `git carto hook pre-push <remote> <url>` with git's ref lines on stdin.
 pub fn pre_push(dir: &Path, remote: &str, url: &str, stdin: &[u8]) -> Result<Outcome> {
+    read_fast();
     let git = Git::discover(dir)?;
     let args: Vec<OsString> = vec![remote.into(), url.into()];
     if let Some(code) = run_chained(&git.repo, "pre-push", &args, Some(stdin))? {

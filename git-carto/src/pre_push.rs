@@ -147,7 +147,7 @@ pub fn check(fork: &Fork, remote: &str, url: &str, updates: &[Update]) -> Result
                 ));
                 continue;
             }
-            if remote_known && !git.is_ancestor(u.remote, u.local)? {
+            if remote_known && !git.extends(u.local, u.remote)? {
                 refusals.push(refuse(
                     format!(
                         "force-pushing the {role} branch `{branch}` is refused: {} is not a \

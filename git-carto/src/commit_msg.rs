@@ -65,7 +65,9 @@ pub enum Message {
     Revert,
     /// `fixup!`, `squash!` or `amend!`: meant to be squashed away by
     /// `git rebase --autosquash` before it reaches a protected branch.
-    Autosquash { marker: String },
+    Autosquash {
+        marker: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -656,7 +658,10 @@ mod tests {
         assert_eq!(ok("fix: x").bump(), Bump::Patch);
         assert_eq!(ok("feat: x").bump(), Bump::Minor);
         assert_eq!(ok("fix!: x").bump(), Bump::Major);
-        assert_eq!(ok("resolve: conflicts from upstream sync").bump(), Bump::Patch);
+        assert_eq!(
+            ok("resolve: conflicts from upstream sync").bump(),
+            Bump::Patch
+        );
         assert_eq!(
             conv("fix: x\n\nCloses #3").footers[0],
             Footer {
@@ -688,7 +693,10 @@ mod tests {
         ] {
             assert_eq!(ok(m), Message::Merge, "{m}");
         }
-        assert_eq!(ok("Revert \"feat: x\"\n\nThis reverts commit abc."), Message::Revert);
+        assert_eq!(
+            ok("Revert \"feat: x\"\n\nThis reverts commit abc."),
+            Message::Revert
+        );
         assert_eq!(ok("Reapply \"feat: x\""), Message::Revert);
         for m in ["fixup! feat: x", "squash! fix: y", "amend! fix: y"] {
             assert!(matches!(ok(m), Message::Autosquash { .. }), "{m}");
@@ -754,7 +762,10 @@ mod tests {
             conv("fix(@carto/proxy): x").scope.as_deref(),
             Some("@carto/proxy")
         );
-        assert_eq!(conv("fix(api/v2,db): x").scope.as_deref(), Some("api/v2,db"));
+        assert_eq!(
+            conv("fix(api/v2,db): x").scope.as_deref(),
+            Some("api/v2,db")
+        );
         let mut r = rules();
         r.scopes = vec!["api".into(), "db".into()];
         let p = check(b"fix(web): x", &r, Origin::Commit).unwrap_err();

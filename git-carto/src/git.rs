@@ -271,7 +271,10 @@ impl Git {
     /// Tips of `refs/remotes/<remote>/*`: what this clone last saw on a remote.
     pub fn remote_tips(&self, remote: &str) -> Result<Vec<Oid>> {
         let mut tips = Vec::new();
-        for r in self.repo.references_glob(&format!("refs/remotes/{remote}/*"))? {
+        for r in self
+            .repo
+            .references_glob(&format!("refs/remotes/{remote}/*"))?
+        {
             if let Ok(c) = r?.peel_to_commit() {
                 tips.push(c.id());
             }

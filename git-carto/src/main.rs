@@ -345,7 +345,11 @@ fn render_hooks(r: &hooks::HooksReport) -> String {
             hooks::State::Foreign => "another hook (not git carto's)",
             hooks::State::Missing => "not installed",
         };
-        s.push_str(&format!("  {:<11} {}", h.name, h.action.as_deref().unwrap_or(state)));
+        s.push_str(&format!(
+            "  {:<11} {}",
+            h.name,
+            h.action.as_deref().unwrap_or(state)
+        ));
         if let Some(c) = &h.chained {
             if h.action.is_none() {
                 s.push_str(&format!("; runs {c} first"));

@@ -46,9 +46,8 @@ pub fn parse_updates(stdin: &[u8]) -> Result<Vec<Update>> {
         let [local_ref, local, remote_ref, remote] = parts[..] else {
             return Err(bad());
         };
-        let oid = |s: &str| {
-            (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
-        };
+        let oid =
+            |s: &str| (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit());
         if !oid(local) || !oid(remote) || local_ref.is_empty() || remote_ref.is_empty() {
             return Err(bad());
         }
@@ -296,7 +295,10 @@ fn offenders(
 pub fn render(remote: &str, refusals: &[Refusal]) -> String {
     let mut s = format!("git carto: push to {remote} refused\n");
     for r in refusals {
-        let name = r.remote_ref.strip_prefix("refs/heads/").unwrap_or(&r.remote_ref);
+        let name = r
+            .remote_ref
+            .strip_prefix("refs/heads/")
+            .unwrap_or(&r.remote_ref);
         s.push_str(&format!("  {name}: {}\n", r.reason));
         for c in r.commits.iter().take(50) {
             s.push_str(&format!("    {} {}\n", short(c.id), c.subject));
@@ -323,7 +325,8 @@ mod tests {
     fn parses_git_input_and_refuses_garbage() {
         let z = "0".repeat(40);
         let a = "a".repeat(40);
-        let input = format!("refs/heads/x {a} refs/heads/x {z}\r\n\n(delete) {z} refs/heads/y {a}\n");
+        let input =
+            format!("refs/heads/x {a} refs/heads/x {z}\r\n\n(delete) {z} refs/heads/y {a}\n");
         let u = parse_updates(input.as_bytes()).unwrap();
         assert_eq!(u.len(), 2);
         assert!(u[0].remote.is_zero() && u[1].local.is_zero());

@@ -52,7 +52,11 @@ fn remote_ref(f: &Fixture, name: &str) -> String {
 fn install_writes_the_repository_shims_and_is_idempotent() {
     let f = Fixture::new();
     let out = f.carto(&["hooks", "install"]).ok();
-    assert!(out.stdout.contains("commit-msg  installed"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("commit-msg  installed"),
+        "{}",
+        out.stdout
+    );
     for name in ["commit-msg", "pre-push"] {
         let p = f.work.join(".git/hooks").join(name);
         assert_eq!(std::fs::read_to_string(&p).unwrap(), repo_hook(name));
@@ -60,7 +64,11 @@ fn install_writes_the_repository_shims_and_is_idempotent() {
         assert!(repo_hook(name).contains(&format!("exec git carto hook {name} \"$@\"")));
     }
     let again = f.carto(&["hooks", "install"]).ok();
-    assert!(again.stdout.contains("already installed"), "{}", again.stdout);
+    assert!(
+        again.stdout.contains("already installed"),
+        "{}",
+        again.stdout
+    );
     let j = f.carto(&["hooks", "status", "--json"]).ok().json();
     assert_eq!(j["hooks"][0]["name"], "commit-msg");
     assert_eq!(j["hooks"][0]["state"], "installed");
@@ -82,9 +90,21 @@ fn commit_msg_rejects_bad_messages_and_says_where_the_message_is() {
     f.carto(&["hooks", "install"]).ok();
     let before = head(&f, &f.work);
     let out = commit(&f, &f.work, "Add login page").fails(1);
-    assert!(out.stderr.contains("commit message rejected"), "{}", out.stderr);
-    assert!(out.stderr.contains("line 1: Add login page"), "{}", out.stderr);
-    assert!(out.stderr.contains("  feat: add login page"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("commit message rejected"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("line 1: Add login page"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("  feat: add login page"),
+        "{}",
+        out.stderr
+    );
     let saved = f.work.join(".git/COMMIT_EDITMSG");
     assert!(
         out.stderr
@@ -116,7 +136,10 @@ fn commit_msg_rejects_bad_messages_and_says_where_the_message_is() {
     f.git(&f.work, &["add", "file.txt"]);
     f.git(&f.work, &["commit", "--quiet", "--fixup", "HEAD"]);
     f.git(&f.work, &["revert", "--no-edit", "HEAD"]);
-    f.git(&f.work, &["switch", "--quiet", "-c", "feature/side", "HEAD~1"]);
+    f.git(
+        &f.work,
+        &["switch", "--quiet", "-c", "feature/side", "HEAD~1"],
+    );
     f.write(&f.work, "side.txt", "side\n");
     f.git(&f.work, &["add", "side.txt"]);
     f.git(&f.work, &["commit", "--quiet", "-m", "docs: side work"]);
@@ -127,7 +150,10 @@ fn commit_msg_rejects_bad_messages_and_says_where_the_message_is() {
 
     // Escape hatches.
     commit(&f, &f.work, "whatever").fails(1);
-    f.git(&f.work, &["commit", "--quiet", "--no-verify", "-m", "whatever"]);
+    f.git(
+        &f.work,
+        &["commit", "--quiet", "--no-verify", "-m", "whatever"],
+    );
     f.write(&f.work, "file.txt", "skip\n");
     f.git(&f.work, &["add", "file.txt"]);
     let out = Run::from_output(
@@ -211,7 +237,11 @@ fn an_existing_hook_keeps_running_and_uninstall_restores_it_exactly() {
     make_executable(&hooks.join("pre-push"));
 
     let out = f.carto(&["hooks", "install"]).ok();
-    assert!(out.stdout.contains("existing hook still runs first"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("existing hook still runs first"),
+        "{}",
+        out.stdout
+    );
     f.carto(&["hooks", "install"]).ok(); // idempotent: nothing moved twice
     assert_eq!(
         std::fs::read_to_string(hooks.join("commit-msg.carto-chained")).unwrap(),
@@ -287,7 +317,11 @@ fn linked_worktrees_share_the_hooks_of_the_repository() {
     );
     assert!(f.work.join(".git/hooks/commit-msg").exists());
     let out = commit(&f, &wt, "wip").fails(1);
-    assert!(out.stderr.contains("worktrees/wt/COMMIT_EDITMSG"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("worktrees/wt/COMMIT_EDITMSG"),
+        "{}",
+        out.stderr
+    );
     commit(&f, &wt, "feat: from a worktree").ok();
     commit(&f, &f.work, "wip").fails(1);
 }
@@ -306,7 +340,10 @@ fn core_hooks_path_local_relative_and_global() {
     make_executable(&f.work.join(".githooks/commit-msg"));
     let j = f.carto(&["hooks", "install", "--json"]).ok().json();
     assert_eq!(j["hooks_path"], ".githooks");
-    assert!(j["dir"].as_str().unwrap().ends_with("work/.githooks"), "{j}");
+    assert!(
+        j["dir"].as_str().unwrap().ends_with("work/.githooks"),
+        "{j}"
+    );
     assert!(!f.work.join(".git/hooks/commit-msg").exists());
     commit(&f, &f.work, "bad one").fails(1);
     commit(&f, &f.work, "fix: good one").ok();
@@ -317,10 +354,19 @@ fn core_hooks_path_local_relative_and_global() {
     let global = f.path("global-hooks");
     f.git(
         &f.work,
-        &["config", "--global", "core.hooksPath", global.to_str().unwrap()],
+        &[
+            "config",
+            "--global",
+            "core.hooksPath",
+            global.to_str().unwrap(),
+        ],
     );
     let out = f.carto(&["hooks", "install"]).ok();
-    assert!(out.stdout.contains("outside the repository"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("outside the repository"),
+        "{}",
+        out.stdout
+    );
     assert!(global.join("commit-msg").exists());
     commit(&f, &f.work, "bad again").fails(1);
     // Another repository using the same global hooks path is checked too.
@@ -347,9 +393,15 @@ fn submodules_get_hooks_in_their_own_git_directory() {
         ],
     );
     let sub = f.work.join("lib");
-    let j = f.carto_in(&sub, &["hooks", "install", "--json"]).ok().json();
+    let j = f
+        .carto_in(&sub, &["hooks", "install", "--json"])
+        .ok()
+        .json();
     assert!(
-        j["dir"].as_str().unwrap().ends_with(".git/modules/lib/hooks"),
+        j["dir"]
+            .as_str()
+            .unwrap()
+            .ends_with(".git/modules/lib/hooks"),
         "{j}"
     );
     commit(&f, &sub, "nope").fails(1);
@@ -373,8 +425,16 @@ fn pre_push_refuses_fork_commits_on_the_mirror_but_allows_mirror_merges() {
 
     // Fork commits already on origin's production are still refused on main.
     let out = push(&f, w, &["origin", "carto/main:main"]).fails(1);
-    assert!(out.stderr.contains("fix(docker): run as non-root"), "{}", out.stderr);
-    assert!(out.stderr.contains("feat: add carto config"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("fix(docker): run as non-root"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("feat: add carto config"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(remote_ref(&f, "main"), before);
 
     // A mirror merge: parents (old mirror, stable tag), tree exactly the tag's.
@@ -399,17 +459,43 @@ fn pre_push_refuses_fork_commits_on_the_mirror_but_allows_mirror_merges() {
     // A fork commit on the mirror, however well written, is refused.
     commit(&f, w, "feat: belongs on production").ok();
     let out = push(&f, w, &["origin", "main"]).fails(1);
-    assert!(out.stderr.contains("main: 1 commit(s) are not upstream's"), "{}", out.stderr);
-    assert!(out.stderr.contains("feat: belongs on production"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("main: 1 commit(s) are not upstream's"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("feat: belongs on production"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(remote_ref(&f, "main"), merge);
     // A merge that changes the tree is not a mirror merge either.
     f.git(w, &["reset", "--quiet", "--hard", "origin/main"]);
-    f.git(w, &["merge", "--quiet", "--no-ff", "--no-edit", "-X", "theirs", "v1.78.5-stable"]);
+    f.git(
+        w,
+        &[
+            "merge",
+            "--quiet",
+            "--no-ff",
+            "--no-edit",
+            "-X",
+            "theirs",
+            "v1.78.5-stable",
+        ],
+    );
     f.write(w, "extra.txt", "fork content\n");
     f.git(w, &["add", "extra.txt"]);
-    f.git(w, &["commit", "--quiet", "--amend", "--no-edit", "--no-verify"]);
+    f.git(
+        w,
+        &["commit", "--quiet", "--amend", "--no-edit", "--no-verify"],
+    );
     let out = push(&f, w, &["origin", "main"]).fails(1);
-    assert!(out.stderr.contains("Merge tag 'v1.78.5-stable'"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Merge tag 'v1.78.5-stable'"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(remote_ref(&f, "main"), merge);
 }
 
@@ -421,14 +507,23 @@ fn pre_push_refuses_deleting_and_force_pushing_protected_branches() {
     let prod = remote_ref(&f, "carto/main");
     let out = push(&f, w, &["--force", "origin", "carto/main~1:carto/main"]).fails(1);
     assert!(
-        out.stderr.contains("force-pushing the production branch `carto/main` is refused"),
+        out.stderr
+            .contains("force-pushing the production branch `carto/main` is refused"),
         "{}",
         out.stderr
     );
     let out = push(&f, w, &["origin", ":carto/main"]).fails(1);
-    assert!(out.stderr.contains("deleting the production branch"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("deleting the production branch"),
+        "{}",
+        out.stderr
+    );
     let out = push(&f, w, &["origin", "--delete", "main"]).fails(1);
-    assert!(out.stderr.contains("deleting the mirror branch `main`"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("deleting the mirror branch `main`"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(remote_ref(&f, "carto/main"), prod);
     assert!(f.run_git(&f.origin, &["rev-parse", "main"]).code == 0);
 
@@ -441,7 +536,11 @@ fn pre_push_refuses_deleting_and_force_pushing_protected_branches() {
     push(&f, w, &["origin", "--delete", "feature/x"]).ok();
     // And --no-verify skips everything, as in git.
     push(&f, w, &["--no-verify", "origin", ":carto/main"]).ok();
-    assert!(f.run_git(&f.origin, &["rev-parse", "--verify", "-q", "carto/main"]).code != 0);
+    assert!(
+        f.run_git(&f.origin, &["rev-parse", "--verify", "-q", "carto/main"])
+            .code
+            != 0
+    );
 }
 
 #[test]
@@ -452,13 +551,45 @@ fn pre_push_checks_fork_commits_the_commit_msg_hook_never_saw() {
     f.git(w, &["switch", "--quiet", "-c", "feature/y"]);
     commit(&f, w, "feat: fine").ok();
     f.write(w, "file.txt", "sneaky\n");
-    f.git(w, &["commit", "--quiet", "-a", "--no-verify", "-m", "Sneaky change"]);
+    f.git(
+        w,
+        &[
+            "commit",
+            "--quiet",
+            "-a",
+            "--no-verify",
+            "-m",
+            "Sneaky change",
+        ],
+    );
     let out = push(&f, w, &["-u", "origin", "feature/y"]).fails(1);
-    assert!(out.stderr.contains("feature/y: 1 of 2 new fork commit(s)"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("feature/y: 1 of 2 new fork commit(s)"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("Sneaky change"), "{}", out.stderr);
-    assert!(out.stderr.contains("must start with a type"), "{}", out.stderr);
-    assert!(f.run_git(&f.origin, &["rev-parse", "--verify", "-q", "feature/y"]).code != 0);
-    f.git(w, &["commit", "--quiet", "--amend", "--no-verify", "-m", "fix: sneaky change"]);
+    assert!(
+        out.stderr.contains("must start with a type"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        f.run_git(&f.origin, &["rev-parse", "--verify", "-q", "feature/y"])
+            .code
+            != 0
+    );
+    f.git(
+        w,
+        &[
+            "commit",
+            "--quiet",
+            "--amend",
+            "--no-verify",
+            "-m",
+            "fix: sneaky change",
+        ],
+    );
     push(&f, w, &["-u", "origin", "feature/y"]).ok();
 
     // fixup! is fine on a feature branch, refused on production.
@@ -466,7 +597,11 @@ fn pre_push_checks_fork_commits_the_commit_msg_hook_never_saw() {
     f.git(w, &["commit", "--quiet", "-a", "--fixup", "HEAD"]);
     push(&f, w, &["origin", "feature/y"]).ok();
     let out = push(&f, w, &["origin", "feature/y:carto/main"]).fails(1);
-    assert!(out.stderr.contains("`fixup!` commit must be squashed"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("`fixup!` commit must be squashed"),
+        "{}",
+        out.stderr
+    );
     // Squashed, it goes.
     f.git(w, &["reset", "--quiet", "--soft", "HEAD~1"]);
     f.git(w, &["commit", "--quiet", "--amend", "--no-edit"]);
@@ -477,12 +612,30 @@ fn pre_push_checks_fork_commits_the_commit_msg_hook_never_saw() {
     f.git(w, &["tag", "scratch-tag", "HEAD"]);
     push(&f, w, &["origin", "scratch-tag"]).ok();
     let personal = f.path("personal.git");
-    f.git(f.root.path(), &["init", "--quiet", "--bare", personal.to_str().unwrap()]);
+    f.git(
+        f.root.path(),
+        &["init", "--quiet", "--bare", personal.to_str().unwrap()],
+    );
     f.git(w, &["remote", "add", "personal", &Fixture::url(&personal)]);
-    f.git(w, &["commit", "--quiet", "--allow-empty", "--no-verify", "-m", "wip"]);
+    f.git(
+        w,
+        &[
+            "commit",
+            "--quiet",
+            "--allow-empty",
+            "--no-verify",
+            "-m",
+            "wip",
+        ],
+    );
     push(&f, w, &["personal", "HEAD:main"]).ok();
     // ...but pushing to origin's URL directly is judged like origin.
-    let out = push(&f, w, &[&Fixture::url(&f.origin), "HEAD:refs/heads/feature/z"]).fails(1);
+    let out = push(
+        &f,
+        w,
+        &[&Fixture::url(&f.origin), "HEAD:refs/heads/feature/z"],
+    )
+    .fails(1);
     assert!(out.stderr.contains("wip"), "{}", out.stderr);
 }
 
@@ -492,8 +645,20 @@ fn upstream_commits_pushed_on_a_sync_branch_are_not_judged() {
     f.carto(&["hooks", "install"]).ok();
     let w = &f.work;
     // Upstream's history carries `bump: version ...` (not an allowed type).
-    f.git(w, &["switch", "--quiet", "-c", "upstream-sync/v1.78.5", "v1.78.5-stable"]);
-    f.git(w, &["merge", "--quiet", "--no-edit", "-X", "ours", "carto/main"]);
+    f.git(
+        w,
+        &[
+            "switch",
+            "--quiet",
+            "-c",
+            "upstream-sync/v1.78.5",
+            "v1.78.5-stable",
+        ],
+    );
+    f.git(
+        w,
+        &["merge", "--quiet", "--no-edit", "-X", "ours", "carto/main"],
+    );
     push(&f, w, &["origin", "upstream-sync/v1.78.5"]).ok();
 }
 
@@ -536,19 +701,30 @@ fn pre_push_bad_input_and_missing_upstream_refs() {
 
     // A teammate's clone without the upstream remote: refused with how to fix.
     let mate = f.path("mate");
-    f.git(f.root.path(), &["clone", "--quiet", &url, mate.to_str().unwrap()]);
+    f.git(
+        f.root.path(),
+        &["clone", "--quiet", &url, mate.to_str().unwrap()],
+    );
     f.carto_in(&mate, &["hooks", "install"]).ok();
     f.git(&mate, &["switch", "--quiet", "-c", "feature/m"]);
     commit(&f, &mate, "feat: teammate work").ok();
     let out = push(&f, &mate, &["origin", "feature/m"]).fails(1);
     assert!(
-        out.stderr.contains("git remote add upstream <url> && git fetch upstream --tags"),
+        out.stderr
+            .contains("git remote add upstream <url> && git fetch upstream --tags"),
         "{}",
         out.stderr
     );
-    f.git(&mate, &["remote", "add", "upstream", &Fixture::url(&f.upstream)]);
+    f.git(
+        &mate,
+        &["remote", "add", "upstream", &Fixture::url(&f.upstream)],
+    );
     let out = push(&f, &mate, &["origin", "feature/m"]).fails(1);
-    assert!(out.stderr.contains("git fetch upstream --tags"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("git fetch upstream --tags"),
+        "{}",
+        out.stderr
+    );
     f.git(&mate, &["fetch", "--quiet", "upstream", "--tags"]);
     push(&f, &mate, &["origin", "feature/m"]).ok();
 }
@@ -558,7 +734,17 @@ fn pre_push_under_the_pre_commit_framework_reads_its_variables() {
     let f = Fixture::new();
     let w = &f.work;
     f.git(w, &["switch", "--quiet", "-c", "feature/pc"]);
-    f.git(w, &["commit", "--quiet", "--allow-empty", "--no-verify", "-m", "Bad"]);
+    f.git(
+        w,
+        &[
+            "commit",
+            "--quiet",
+            "--allow-empty",
+            "--no-verify",
+            "-m",
+            "Bad",
+        ],
+    );
     let head = head(&f, w);
     let base = f.rev("carto/main");
     let run = |to: &str| {

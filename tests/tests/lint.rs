@@ -6,7 +6,14 @@ use carto_tests::Fixture;
 fn empty_commit(f: &Fixture, msg: &str) -> String {
     f.git(
         &f.work,
-        &["commit", "--quiet", "--allow-empty", "--no-verify", "-m", msg],
+        &[
+            "commit",
+            "--quiet",
+            "--allow-empty",
+            "--no-verify",
+            "-m",
+            msg,
+        ],
     );
     f.rev("HEAD")
 }
@@ -27,11 +34,16 @@ fn lint_checks_fork_commits_not_on_production() {
     empty_commit(&f, "fixup! feat(proxy): add caching");
     let out = f.carto(&["lint"]).fails(1);
     assert!(
-        out.stdout.contains(&format!("✗ {} Update stuff", &bad[..7])),
+        out.stdout
+            .contains(&format!("✗ {} Update stuff", &bad[..7])),
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("must start with a type"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("must start with a type"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("must be squashed"), "{}", out.stdout);
     assert!(out.stdout.contains("2 do not follow"), "{}", out.stdout);
 
@@ -64,7 +76,13 @@ fn lint_never_judges_upstream_commits_whatever_their_messages() {
     // and `chore: initial upstream`; a sync branch brings thousands of those.
     f.git(
         &f.work,
-        &["switch", "--quiet", "-c", "upstream-sync/v1.78.5", "carto/main"],
+        &[
+            "switch",
+            "--quiet",
+            "-c",
+            "upstream-sync/v1.78.5",
+            "carto/main",
+        ],
     );
     f.git(
         &f.work,
@@ -100,7 +118,10 @@ fn lint_in_a_shallow_clone_fails_until_the_range_is_complete() {
     let f = Fixture::new();
     f.git(&f.work, &["switch", "--quiet", "-c", "feature/s"]);
     empty_commit(&f, "feat: shallow work");
-    f.git(&f.work, &["push", "--quiet", "--no-verify", "origin", "feature/s"]);
+    f.git(
+        &f.work,
+        &["push", "--quiet", "--no-verify", "origin", "feature/s"],
+    );
     let ci = f.path("ci");
     f.git(
         f.root.path(),
@@ -123,11 +144,19 @@ fn lint_in_a_shallow_clone_fails_until_the_range_is_complete() {
     f.git(&ci, &["fetch", "--quiet", "upstream", "--tags"]);
     let out = f.carto_in(&ci, &["lint"]).fails(1);
     assert!(out.stderr.contains("shallow clone"), "{}", out.stderr);
-    assert!(out.stderr.contains("git fetch --unshallow"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("git fetch --unshallow"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stdout.is_empty(), "never a pass: {}", out.stdout);
     f.git(&ci, &["fetch", "--quiet", "--unshallow", "origin"]);
     let out = f.carto_in(&ci, &["lint"]).ok();
-    assert!(out.stdout.contains("1 fork commit(s) checked"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("1 fork commit(s) checked"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -136,11 +165,17 @@ fn lint_without_upstream_refs_says_how_to_fetch_them() {
     let mate = f.path("mate");
     f.git(
         f.root.path(),
-        &["clone", "--quiet", &Fixture::url(&f.origin), mate.to_str().unwrap()],
+        &[
+            "clone",
+            "--quiet",
+            &Fixture::url(&f.origin),
+            mate.to_str().unwrap(),
+        ],
     );
     let out = f.carto_in(&mate, &["lint"]).fails(1);
     assert!(
-        out.stderr.contains("git remote add upstream <url> && git fetch upstream --tags"),
+        out.stderr
+            .contains("git remote add upstream <url> && git fetch upstream --tags"),
         "{}",
         out.stderr
     );
@@ -151,7 +186,11 @@ fn next_tag_auto_takes_the_highest_bump_and_names_the_commit() {
     let f = Fixture::new();
     // Nothing since the release: auto has nothing to decide.
     let out = f.carto(&["next-tag", "auto"]).fails(1);
-    assert!(out.stderr.contains("no fork commits since"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no fork commits since"),
+        "{}",
+        out.stderr
+    );
 
     let fix = empty_commit(&f, "fix(proxy): handle timeouts");
     let j = f.carto(&["next-tag", "auto", "--json"]).ok().json();
@@ -200,7 +239,10 @@ fn next_tag_auto_takes_the_highest_bump_and_names_the_commit() {
     assert_eq!(j["tag"], "carto-v1.75.2-1.0.0");
     assert_eq!(j["decided_by"]["commit"], breaking);
     // status shows the same implied bump.
-    f.git(&f.work, &["push", "--quiet", "--no-verify", "origin", "carto/main"]);
+    f.git(
+        &f.work,
+        &["push", "--quiet", "--no-verify", "origin", "carto/main"],
+    );
     let s = f.carto(&["status", "--json"]).ok().json();
     assert_eq!(s["release"]["implied_bump"], "major");
     assert_eq!(s["release"]["implied_by"]["commit"], breaking);

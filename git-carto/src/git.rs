@@ -201,6 +201,32 @@ impl Git {
         Ok(ancestor == of || self.repo.graph_descendant_of(of, ancestor)?)
     }
 
+    /// Whether `tip` extends `ancestor` (equal or a descendant). Follows the
+    /// first-parent chain first, since a push or a mirror merge nearly always
+    /// extends the old tip along it; that answers at once where libgit2's
+    /// merge-base walk would read everything in between (50k upstream commits
+    /// for a mirror merge).
+    pub fn extends(&self, tip: Oid, ancestor: Oid) -> Result<bool> {
+        if tip == ancestor {
+            return Ok(true);
+        }
+        let floor = self.commit_time(ancestor)? - SLACK_SECONDS;
+        let mut commit = self.repo.find_commit(tip)?;
+        for _ in 0..10_000 {
+            let Ok(parent) = commit.parent(0) else {
+                break;
+            };
+            if parent.id() == ancestor {
+                return Ok(true);
+            }
+            if parent.time().seconds() < floor {
+                break;
+            }
+            commit = parent;
+        }
+        self.is_ancestor(ancestor, tip)
+    }
+
     /// (ahead, behind) of `local` against `upstream`.
     pub fn ahead_behind(&self, local: Oid, upstream: Oid) -> Result<(usize, usize)> {
         Ok(self.repo.graph_ahead_behind(local, upstream)?)
@@ -259,6 +285,45 @@ impl Git {
 
     pub fn is_shallow(&self) -> bool {
         self.repo.is_shallow()
+    }
+
+    /// The shallow boundary: commits whose parents this clone does not have
+    /// (`<common dir>/shallow`). A walk that reaches one cannot be complete.
+    pub fn shallow_commits(&self) -> Result<HashSet<Oid>> {
+        let path = self.repo.commondir().join("shallow");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
+            Err(e) => return Err(Error::from(e).context(format!("reading {}", path.display()))),
+        };
+        Ok(text
+            .lines()
+            .filter_map(|l| Oid::from_str(l.trim()).ok())
+            .collect())
+    }
+
+    /// Commits reachable from `tip` and from none of `hide`, in walk order.
+    pub fn walk(&self, tip: Oid, hide: &[Oid]) -> Result<Vec<Oid>> {
+        let mut walk = self.repo.revwalk()?;
+        walk.push(tip)?;
+        for h in hide {
+            walk.hide(*h)?;
+        }
+        Ok(walk.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Tips of `refs/remotes/<remote>/*`: what this clone last saw on a remote.
+    pub fn remote_tips(&self, remote: &str) -> Result<Vec<Oid>> {
+        let mut tips = Vec::new();
+        for r in self
+            .repo
+            .references_glob(&format!("refs/remotes/{remote}/*"))?
+        {
+            if let Ok(c) = r?.peel_to_commit() {
+                tips.push(c.id());
+            }
+        }
+        Ok(tips)
     }
 
     /// Content of a file at a commit, if present and UTF-8.

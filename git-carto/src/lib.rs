@@ -8,6 +8,7 @@ pub mod error;
 pub mod feature;
 pub mod fork;
 pub mod git;
+pub mod github;
 pub mod hooks;
 pub mod next_tag;
 pub mod output;

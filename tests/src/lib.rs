@@ -7,6 +7,8 @@
 //! both remotes. Every process runs with an isolated `HOME` and no system
 //! config, so the developer's own git settings never leak into a test.
 
+pub mod github_server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -187,6 +189,16 @@ impl Fixture {
     /// `git carto <args>` in the working clone, found on PATH as git finds it.
     pub fn carto(&self, args: &[&str]) -> Run {
         self.carto_in(&self.work, args)
+    }
+
+    /// `git carto <args>` in the working clone with extra environment (e.g.
+    /// [`github_server::GitHubServer::env`]).
+    pub fn carto_env(&self, env: &[(&str, String)], args: &[&str]) -> Run {
+        let mut cmd = self.command("git", &self.work);
+        cmd.arg("carto")
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)));
+        Run::from(cmd.output().expect("run git carto"))
     }
 
     pub fn carto_in(&self, dir: &Path, args: &[&str]) -> Run {

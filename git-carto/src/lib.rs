@@ -13,6 +13,8 @@ pub mod hooks;
 pub mod next_tag;
 pub mod output;
 pub mod prune;
+pub mod registry;
+pub mod release;
 pub mod status;
 pub mod tag;
 

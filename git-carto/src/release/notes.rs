@@ -13,7 +13,6 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::fork::Fork;
-use crate::output::short;
 
 /// What the notes are about: `from` (exclusive) to `to` (inclusive).
 #[derive(Debug, Clone)]
@@ -452,13 +451,6 @@ fn has_breaking_footer(message: &str) -> bool {
         .lines()
         .skip(1)
         .any(|l| l.starts_with("BREAKING CHANGE:") || l.starts_with("BREAKING-CHANGE:"))
-}
-
-/// Short id of an entry, for text output.
-pub fn entry_short(e: &Entry) -> String {
-    Oid::from_str(&e.commit)
-        .map(short)
-        .unwrap_or_else(|_| e.commit.clone())
 }
 
 #[cfg(test)]

@@ -7,7 +7,9 @@
 //! both remotes. Every process runs with an isolated `HOME` and no system
 //! config, so the developer's own git settings never leak into a test.
 
+pub mod github_releases;
 pub mod github_server;
+pub mod registry;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -55,7 +57,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(out: Output) -> Self {
+    pub fn from(out: Output) -> Self {
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -217,6 +219,24 @@ impl Fixture {
         Run::from(
             self.command(bin.to_str().unwrap(), &self.work)
                 .args(args)
+                .output()
+                .expect("run xtask"),
+        )
+    }
+
+    /// The xtask binary in `dir` with extra environment, not yet run (tests
+    /// that race two releases spawn it).
+    pub fn xtask_cmd(&self, dir: &Path, env: &[(&str, String)], args: &[&str]) -> Command {
+        let bin = bin_dir().join("xtask");
+        let mut cmd = self.command(bin.to_str().unwrap(), dir);
+        cmd.args(args).envs(env.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+
+    /// The xtask binary in the working clone with extra environment.
+    pub fn xtask_env(&self, env: &[(&str, String)], args: &[&str]) -> Run {
+        Run::from(
+            self.xtask_cmd(&self.work, env, args)
                 .output()
                 .expect("run xtask"),
         )

@@ -559,7 +559,7 @@ fn push_step(fork: &Fork, plan: &Plan, created_here: bool) -> Result<String> {
     }
     // Refused: another release may have pushed the tag first.
     let remote = git
-        .ls_remote(origin, &[&refname])?
+        .ls_remote(origin, &[&refname, &format!("{refname}^{{}}")])?
         .into_iter()
         .find(|(n, _)| *n == refname)
         .map(|(_, oid)| oid);

@@ -34,7 +34,22 @@ pub fn bin_dir() -> &'static Path {
         // Integration tests of one package do not build other packages'
         // binaries; build them once per test process (a no-op when fresh).
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let out = Command::new(cargo)
+        let mut build = Command::new(cargo);
+        // Variables cargo set for this test: a build script that watches one
+        // (ring watches CARGO_MANIFEST_DIR and CARGO_PKG_*) would otherwise
+        // rebuild here and again in the developer's next `cargo build`.
+        for (key, _) in std::env::vars_os() {
+            let k = key.to_string_lossy();
+            let set_by_cargo = ["CARGO_MANIFEST_", "CARGO_PKG_", "CARGO_BIN_", "CARGO_CRATE_"]
+                .iter()
+                .any(|p| k.starts_with(p))
+                || ["CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "CARGO_RUSTC_CURRENT_DIR"]
+                    .contains(&k.as_ref());
+            if set_by_cargo {
+                build.env_remove(&key);
+            }
+        }
+        let out = build
             .args(["build", "--workspace", "--all-targets", "--quiet"])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .output()

@@ -142,6 +142,17 @@ impl TestRegistry {
         }
     }
 
+    /// Make the storage fail underneath the running registry: its data
+    /// directory becomes a plain file, so every storage access answers 500,
+    /// as a registry with a broken backend does.
+    pub fn break_storage(&self) {
+        let data = self._dir.path().join("data");
+        if data.exists() {
+            std::fs::rename(&data, self._dir.path().join("data.broken")).unwrap();
+        }
+        std::fs::write(&data, "not a directory").unwrap();
+    }
+
     /// `127.0.0.1:<port>/<repo>`, the image name a fork would configure.
     pub fn image(&self, repo: &str) -> String {
         format!("{}/{repo}", self.addr)

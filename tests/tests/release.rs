@@ -204,8 +204,6 @@ fn an_existing_release_gets_its_body_updated() {
     // A release made by hand after the tag was pushed by a failed run.
     f.git(&f.work, &["tag", "-a", "-m", &format!("Release {NEXT}"), NEXT]);
     f.git(&f.work, &["push", "--quiet", "origin", NEXT]);
-    let client = Fixture::empty();
-    let _ = client;
     let created = server_create(&server, NEXT, "hand-written");
     assert_eq!(created, 201);
     let out = f

@@ -122,7 +122,8 @@ fn assemble(
         .get("image.dockerfile")
         .unwrap_or("docker/Dockerfile.non_root")
         .to_string();
-    let context = fork.git.workdir().to_path_buf();
+    // Rebuilt from components: git2 ends the working directory with a `/`.
+    let context: std::path::PathBuf = fork.git.workdir().components().collect();
     if !context.join(&dockerfile).is_file() {
         return Err(Error::usage(format!(
             "no Dockerfile at {dockerfile} (image.dockerfile) in {}",

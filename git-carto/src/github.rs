@@ -492,7 +492,9 @@ impl GitHub {
                 Err(reply) => {
                     return Err(match reply.ok(&format!("creating the release of {tag}")) {
                         Err(e) => e,
-                        Ok(_) => Error::refused(format!("GitHub did not create the release of {tag}")),
+                        Ok(_) => {
+                            Error::refused(format!("GitHub did not create the release of {tag}"))
+                        }
                     })
                 }
             },

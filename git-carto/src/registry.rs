@@ -379,7 +379,12 @@ mod tests {
 
     #[test]
     fn loopback_hosts() {
-        for h in ["127.0.0.1:5000", "localhost:1234", "localhost", "[::1]:5000"] {
+        for h in [
+            "127.0.0.1:5000",
+            "localhost:1234",
+            "localhost",
+            "[::1]:5000",
+        ] {
             assert!(is_loopback(h), "{h}");
         }
         for h in ["ghcr.io", "registry.example.com:5000", "10.0.0.1:5000"] {

@@ -20,10 +20,13 @@ pub struct StoredRelease {
     pub body: String,
 }
 
+/// A canned failure: status, body, headers.
+type Failure = (u16, Value, Vec<(String, String)>);
+
 #[derive(Default)]
 struct State {
     releases: Vec<StoredRelease>,
-    fail: Option<(u16, Value, Vec<(String, String)>)>,
+    fail: Option<Failure>,
     /// Creates of a release whose tag origin did not have yet (GitHub would
     /// then tag the default branch: the wrong commit).
     untagged_creates: Vec<String>,
@@ -40,7 +43,13 @@ pub struct Releases {
 impl Releases {
     /// Mount the release routes of `owner/repo` for `tags`, checking creates
     /// against the bare `origin` repository.
-    pub fn mount(server: &GitHubServer, owner: &str, repo: &str, origin: PathBuf, tags: &[&str]) -> Self {
+    pub fn mount(
+        server: &GitHubServer,
+        owner: &str,
+        repo: &str,
+        origin: PathBuf,
+        tags: &[&str],
+    ) -> Self {
         let r = Releases {
             owner: owner.into(),
             repo: repo.into(),
@@ -49,13 +58,25 @@ impl Releases {
         };
         for tag in tags {
             let p = format!("/repos/{owner}/{repo}/releases/tags/{tag}");
-            server.mount(server.route("GET", &p).respond_with(Route(r.clone(), Kind::Get(tag.to_string()))));
+            server.mount(
+                server
+                    .route("GET", &p)
+                    .respond_with(Route(r.clone(), Kind::Get(tag.to_string()))),
+            );
         }
         let p = format!("/repos/{owner}/{repo}/releases");
-        server.mount(server.route("POST", &p).respond_with(Route(r.clone(), Kind::Create)));
+        server.mount(
+            server
+                .route("POST", &p)
+                .respond_with(Route(r.clone(), Kind::Create)),
+        );
         for id in 1..=8u64 {
             let p = format!("/repos/{owner}/{repo}/releases/{id}");
-            server.mount(server.route("PATCH", &p).respond_with(Route(r.clone(), Kind::Update(id))));
+            server.mount(
+                server
+                    .route("PATCH", &p)
+                    .respond_with(Route(r.clone(), Kind::Update(id))),
+            );
         }
         r
     }
@@ -73,7 +94,10 @@ impl Releases {
         self.state.lock().unwrap().fail = Some((
             status,
             body,
-            headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         ));
     }
 
@@ -89,7 +113,12 @@ impl Releases {
         std::process::Command::new("git")
             .arg("--git-dir")
             .arg(&self.origin)
-            .args(["show-ref", "--verify", "--quiet", &format!("refs/tags/{tag}")])
+            .args([
+                "show-ref",
+                "--verify",
+                "--quiet",
+                &format!("refs/tags/{tag}"),
+            ])
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .status()
             .map(|s| s.success())
@@ -124,12 +153,18 @@ impl Respond for Route {
             Kind::Create => {
                 let v: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
                 let Some(tag) = v["tag_name"].as_str().map(str::to_string) else {
-                    return ResponseTemplate::new(422)
-                        .set_body_json(bodies::validation_failed("Release", "tag_name", "missing_field"));
+                    return ResponseTemplate::new(422).set_body_json(bodies::validation_failed(
+                        "Release",
+                        "tag_name",
+                        "missing_field",
+                    ));
                 };
                 if state.releases.iter().any(|x| x.tag == tag) {
-                    return ResponseTemplate::new(422)
-                        .set_body_json(bodies::validation_failed("Release", "tag_name", "already_exists"));
+                    return ResponseTemplate::new(422).set_body_json(bodies::validation_failed(
+                        "Release",
+                        "tag_name",
+                        "already_exists",
+                    ));
                 }
                 if !r.origin_has_tag(&tag) {
                     state.untagged_creates.push(tag.clone());

@@ -40,11 +40,20 @@ pub fn bin_dir() -> &'static Path {
         // rebuild here and again in the developer's next `cargo build`.
         for (key, _) in std::env::vars_os() {
             let k = key.to_string_lossy();
-            let set_by_cargo = ["CARGO_MANIFEST_", "CARGO_PKG_", "CARGO_BIN_", "CARGO_CRATE_"]
-                .iter()
-                .any(|p| k.starts_with(p))
-                || ["CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "CARGO_RUSTC_CURRENT_DIR"]
-                    .contains(&k.as_ref());
+            let set_by_cargo = [
+                "CARGO_MANIFEST_",
+                "CARGO_PKG_",
+                "CARGO_BIN_",
+                "CARGO_CRATE_",
+            ]
+            .iter()
+            .any(|p| k.starts_with(p))
+                || [
+                    "CARGO_PRIMARY_PACKAGE",
+                    "CARGO_TARGET_TMPDIR",
+                    "CARGO_RUSTC_CURRENT_DIR",
+                ]
+                .contains(&k.as_ref());
             if set_by_cargo {
                 build.env_remove(&key);
             }

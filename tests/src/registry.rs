@@ -187,7 +187,14 @@ impl TestRegistry {
         Ok(parse_response(&raw))
     }
 
-    fn must(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8], want: u16) -> Response {
+    fn must(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        want: u16,
+    ) -> Response {
         let r = self
             .request(method, path, headers, body)
             .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
@@ -220,7 +227,13 @@ impl TestRegistry {
         digest
     }
 
-    pub fn push_manifest(&self, repo: &str, reference: &str, media_type: &str, body: &[u8]) -> String {
+    pub fn push_manifest(
+        &self,
+        repo: &str,
+        reference: &str,
+        media_type: &str,
+        body: &[u8],
+    ) -> String {
         let r = self.must(
             "PUT",
             &format!("/v2/{repo}/manifests/{reference}"),
@@ -235,7 +248,13 @@ impl TestRegistry {
 
     /// An OCI image of one layer holding `content`, for `os/arch`; tagged
     /// `tag` when given. Returns (manifest digest, manifest bytes).
-    pub fn push_image(&self, repo: &str, tag: Option<&str>, content: &str, platform: &str) -> (String, Vec<u8>) {
+    pub fn push_image(
+        &self,
+        repo: &str,
+        tag: Option<&str>,
+        content: &str,
+        platform: &str,
+    ) -> (String, Vec<u8>) {
         let (os, arch) = platform.split_once('/').unwrap_or(("linux", platform));
         let layer = format!("layer of {content}").into_bytes();
         let layer_digest = self.push_blob(repo, &layer);
@@ -313,14 +332,20 @@ impl TestRegistry {
 
     /// Tags of a repository, sorted (the registry returns them unsorted).
     pub fn tags(&self, repo: &str) -> Vec<String> {
-        let r = self.request("GET", &format!("/v2/{repo}/tags/list"), &[], &[]).unwrap();
+        let r = self
+            .request("GET", &format!("/v2/{repo}/tags/list"), &[], &[])
+            .unwrap();
         if r.status == 404 {
             return Vec::new();
         }
         let v: Value = serde_json::from_slice(&r.body).unwrap();
         let mut tags: Vec<String> = v["tags"]
             .as_array()
-            .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         tags.sort();
         tags
@@ -382,7 +407,11 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(end) = data.windows(2).position(|w| w == b"\r\n") {
         let size = usize::from_str_radix(
-            String::from_utf8_lossy(&data[..end]).split(';').next().unwrap_or("0").trim(),
+            String::from_utf8_lossy(&data[..end])
+                .split(';')
+                .next()
+                .unwrap_or("0")
+                .trim(),
             16,
         )
         .unwrap_or(0);

@@ -13,7 +13,12 @@ const NEXT: &str = "carto-v1.75.2-0.1.1";
 fn fork() -> Fixture {
     let f = Fixture::new();
     f.git(&f.work, &["config", "carto.github.repo", "acme/litellm"]);
-    f.commit_file(&f.work, "carto_proxy.py", "timeout = 30\n", "fix(proxy): handle timeouts");
+    f.commit_file(
+        &f.work,
+        "carto_proxy.py",
+        "timeout = 30\n",
+        "fix(proxy): handle timeouts",
+    );
     f.git(&f.work, &["push", "--quiet", "origin", "carto/main"]);
     f
 }
@@ -36,9 +41,31 @@ fn github(f: &Fixture) -> (GitHubServer, Releases) {
 /// overall, while production stays on the 1.75.2 line.
 fn release_on_newer_line(f: &Fixture) {
     f.git(&f.work, &["switch", "--quiet", "-c", "next"]);
-    f.git(&f.work, &["merge", "--quiet", "--no-edit", "-X", "theirs", "v1.78.5-stable"]);
-    f.git(&f.work, &["tag", "-a", "-m", "Release carto-v1.78.5-0.1.0", "carto-v1.78.5-0.1.0"]);
-    f.git(&f.work, &["push", "--quiet", "origin", "next", "carto-v1.78.5-0.1.0"]);
+    f.git(
+        &f.work,
+        &[
+            "merge",
+            "--quiet",
+            "--no-edit",
+            "-X",
+            "theirs",
+            "v1.78.5-stable",
+        ],
+    );
+    f.git(
+        &f.work,
+        &[
+            "tag",
+            "-a",
+            "-m",
+            "Release carto-v1.78.5-0.1.0",
+            "carto-v1.78.5-0.1.0",
+        ],
+    );
+    f.git(
+        &f.work,
+        &["push", "--quiet", "origin", "next", "carto-v1.78.5-0.1.0"],
+    );
     f.git(&f.work, &["switch", "--quiet", "carto/main"]);
 }
 
@@ -46,8 +73,19 @@ fn release_on_newer_line(f: &Fixture) {
 fn images_plan_moves_latest_tags_only_forward() {
     let f = fork();
     let out = f.xtask(&["images", NEXT]).ok();
-    assert!(out.stdout.contains(&format!("create ghcr.io/cartodb/litellm-non_root:{NEXT}")), "{}", out.stdout);
-    assert!(out.stdout.contains("move   ghcr.io/cartodb/litellm-non_root:carto-stable (from carto-v1.75.2-0.1.0)"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains(&format!("create ghcr.io/cartodb/litellm-non_root:{NEXT}")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "move   ghcr.io/cartodb/litellm-non_root:carto-stable (from carto-v1.75.2-0.1.0)"
+        ),
+        "{}",
+        out.stdout
+    );
 
     // A hotfix on an older line: carto-stable stays on the newer release.
     release_on_newer_line(&f);
@@ -66,7 +104,10 @@ fn images_plan_moves_latest_tags_only_forward() {
     assert_eq!(tags[2]["action"], "keep");
     assert!(tags[2]["moves_from"].is_null());
     // The existing release: its source is the CI tag of its commit.
-    let j = f.xtask(&["images", "carto-v1.78.5-0.1.0", "--json"]).ok().json();
+    let j = f
+        .xtask(&["images", "carto-v1.78.5-0.1.0", "--json"])
+        .ok()
+        .json();
     let commit = f.rev("carto-v1.78.5-0.1.0^{commit}");
     assert_eq!(j["source"], format!("carto-main-{}", &commit[..7]));
     assert_eq!(j["tags"][2]["action"], "move");
@@ -81,18 +122,35 @@ fn release_promotes_the_ci_image_by_digest_and_resumes() {
     let f = fork();
     with_registry(&f, &reg);
     let (server, _releases) = github(&f);
-    let (source, _) = reg.push_image(REPO, Some(&format!("carto-main-{}", sha7(&f))), "build of HEAD", "linux/amd64");
+    let (source, _) = reg.push_image(
+        REPO,
+        Some(&format!("carto-main-{}", sha7(&f))),
+        "build of HEAD",
+        "linux/amd64",
+    );
 
     let out = f.xtask_env(&server.env(), &["release", "patch"]).ok();
     assert!(out.stdout.contains(&source), "{}", out.stdout);
     for tag in [NEXT, "carto-v1.75.2-latest", "carto-stable"] {
-        assert_eq!(reg.digest(REPO, tag).as_deref(), Some(source.as_str()), "{tag}");
+        assert_eq!(
+            reg.digest(REPO, tag).as_deref(),
+            Some(source.as_str()),
+            "{tag}"
+        );
     }
     // Re-run: every tag already has the digest, nothing pushed again.
-    let again = f.xtask_env(&server.env(), &["release", "patch", "--json"]).ok().json();
+    let again = f
+        .xtask_env(&server.env(), &["release", "patch", "--json"])
+        .ok()
+        .json();
     let promoted = again["promoted"].as_array().unwrap();
     assert_eq!(promoted.len(), 3);
-    assert!(promoted.iter().all(|p| p["result"] == "already" && p["digest"] == source.as_str()), "{promoted:?}");
+    assert!(
+        promoted
+            .iter()
+            .all(|p| p["result"] == "already" && p["digest"] == source.as_str()),
+        "{promoted:?}"
+    );
 }
 
 #[test]
@@ -101,13 +159,21 @@ fn a_multi_arch_index_is_promoted_whole() {
     let f = fork();
     with_registry(&f, &reg);
     let (server, _releases) = github(&f);
-    let index = reg.push_index(REPO, &format!("carto-main-{}", sha7(&f)), "build", &["linux/amd64", "linux/arm64"]);
+    let index = reg.push_index(
+        REPO,
+        &format!("carto-main-{}", sha7(&f)),
+        "build",
+        &["linux/amd64", "linux/arm64"],
+    );
     f.xtask_env(&server.env(), &["release", "patch"]).ok();
     assert_eq!(reg.digest(REPO, NEXT).as_deref(), Some(index.as_str()));
     let m = reg.manifest(REPO, NEXT);
     assert_eq!(m["mediaType"], OCI_INDEX);
     assert_eq!(m["manifests"].as_array().unwrap().len(), 2);
-    assert_eq!(reg.digest(REPO, "carto-stable").as_deref(), Some(index.as_str()));
+    assert_eq!(
+        reg.digest(REPO, "carto-stable").as_deref(),
+        Some(index.as_str())
+    );
 }
 
 #[test]
@@ -117,8 +183,18 @@ fn a_hotfix_on_an_older_line_never_moves_stable_backwards() {
     with_registry(&f, &reg);
     release_on_newer_line(&f);
     let (newer, _) = reg.push_image(REPO, Some("carto-stable"), "release 1.78.5", "linux/amd64");
-    let (old_line, _) = reg.push_image(REPO, Some("carto-v1.75.2-latest"), "release 1.75.2-0.1.0", "linux/amd64");
-    let (source, _) = reg.push_image(REPO, Some(&format!("carto-main-{}", sha7(&f))), "hotfix", "linux/amd64");
+    let (old_line, _) = reg.push_image(
+        REPO,
+        Some("carto-v1.75.2-latest"),
+        "release 1.75.2-0.1.0",
+        "linux/amd64",
+    );
+    let (source, _) = reg.push_image(
+        REPO,
+        Some(&format!("carto-main-{}", sha7(&f))),
+        "hotfix",
+        "linux/amd64",
+    );
     assert_ne!(old_line, source);
     let (server, _releases) = github(&f);
     let mut env = server.env();
@@ -127,8 +203,14 @@ fn a_hotfix_on_an_older_line_never_moves_stable_backwards() {
     let out = f.xtask_env(&env, &["release", "patch"]).ok();
     assert!(out.stdout.contains("carto-stable kept"), "{}", out.stdout);
     assert!(!out.stdout.contains(PASSWORD) && !out.stderr.contains(PASSWORD));
-    assert_eq!(reg.digest(REPO, "carto-stable").as_deref(), Some(newer.as_str()));
-    assert_eq!(reg.digest(REPO, "carto-v1.75.2-latest").as_deref(), Some(source.as_str()));
+    assert_eq!(
+        reg.digest(REPO, "carto-stable").as_deref(),
+        Some(newer.as_str())
+    );
+    assert_eq!(
+        reg.digest(REPO, "carto-v1.75.2-latest").as_deref(),
+        Some(source.as_str())
+    );
     assert_eq!(reg.digest(REPO, NEXT).as_deref(), Some(source.as_str()));
 }
 
@@ -140,9 +222,17 @@ fn a_missing_source_image_is_refused_before_anything_changes() {
     let (server, releases) = github(&f);
     let before = f.git(&f.origin, &["for-each-ref"]);
     let out = f.xtask_env(&server.env(), &["release", "patch"]).fails(1);
-    assert!(out.stderr.contains(&format!("carto-main-{}", sha7(&f))), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("carto-main-{}", sha7(&f))),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("is missing"), "{}", out.stderr);
-    assert!(out.stderr.contains("cargo xtask build --push"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cargo xtask build --push"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("--rebuild"), "{}", out.stderr);
     assert_eq!(f.git(&f.origin, &["for-each-ref"]), before);
     assert!(f.run_git(&f.work, &["rev-parse", "--verify", NEXT]).code != 0);
@@ -156,7 +246,12 @@ fn a_release_image_tag_is_never_overwritten() {
     let f = fork();
     with_registry(&f, &reg);
     let (server, _releases) = github(&f);
-    reg.push_image(REPO, Some(&format!("carto-main-{}", sha7(&f))), "build of HEAD", "linux/amd64");
+    reg.push_image(
+        REPO,
+        Some(&format!("carto-main-{}", sha7(&f))),
+        "build of HEAD",
+        "linux/amd64",
+    );
     let (other, _) = reg.push_image(REPO, Some(NEXT), "something else", "linux/amd64");
     let out = f.xtask_env(&server.env(), &["release", "patch"]).fails(1);
     assert!(out.stderr.contains("never overwritten"), "{}", out.stderr);
@@ -170,12 +265,25 @@ fn registry_credentials_come_from_the_docker_config_and_401_says_how() {
     let f = fork();
     with_registry(&f, &reg);
     let (server, _releases) = github(&f);
-    reg.push_image(REPO, Some(&format!("carto-main-{}", sha7(&f))), "build of HEAD", "linux/amd64");
+    reg.push_image(
+        REPO,
+        Some(&format!("carto-main-{}", sha7(&f))),
+        "build of HEAD",
+        "linux/amd64",
+    );
 
     let out = f.xtask_env(&server.env(), &["release", "patch"]).fails(1);
     assert!(out.stderr.contains("401"), "{}", out.stderr);
-    assert!(out.stderr.contains(&format!("docker login {}", reg.addr)), "{}", out.stderr);
-    assert!(out.stderr.contains("CARTO_REGISTRY_USERNAME"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("docker login {}", reg.addr)),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("CARTO_REGISTRY_USERNAME"),
+        "{}",
+        out.stderr
+    );
     assert!(f.run_git(&f.work, &["rev-parse", "--verify", NEXT]).code != 0);
 
     // What `docker login` leaves behind.
@@ -198,7 +306,12 @@ fn a_failing_registry_stops_the_release_before_tagging() {
     let f = fork();
     with_registry(&f, &reg);
     let (server, _releases) = github(&f);
-    reg.push_image(REPO, Some(&format!("carto-main-{}", sha7(&f))), "build of HEAD", "linux/amd64");
+    reg.push_image(
+        REPO,
+        Some(&format!("carto-main-{}", sha7(&f))),
+        "build of HEAD",
+        "linux/amd64",
+    );
     reg.break_storage();
     let out = f.xtask_env(&server.env(), &["release", "patch"]).fails(1);
     assert!(out.stderr.contains("500"), "{}", out.stderr);
@@ -210,50 +323,120 @@ fn a_failing_registry_stops_the_release_before_tagging() {
 fn build_dry_run_prints_the_exact_buildx_command() {
     let f = fork();
     let out = f.xtask(&["build", "--dry-run"]).fails(2);
-    assert!(out.stderr.contains("docker/Dockerfile.non_root"), "{}", out.stderr);
-    f.commit_file(&f.work, "docker/Dockerfile.non_root", "FROM python:3.11\nUSER 1000\n", "build: non-root image");
+    assert!(
+        out.stderr.contains("docker/Dockerfile.non_root"),
+        "{}",
+        out.stderr
+    );
+    f.commit_file(
+        &f.work,
+        "docker/Dockerfile.non_root",
+        "FROM python:3.11\nUSER 1000\n",
+        "build: non-root image",
+    );
     let head = f.rev("HEAD");
     let short = &head[..7];
     let j = f.xtask(&["build", "--dry-run", "--json"]).ok().json();
-    let argv: Vec<String> = j["argv"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
+    let argv: Vec<String> = j["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
     let work = f.work.display().to_string();
     let img = "ghcr.io/cartodb/litellm-non_root";
     let expected: Vec<String> = [
-        "docker", "buildx", "build",
-        "--file", &format!("{work}/docker/Dockerfile.non_root"),
-        "--platform", "linux/amd64",
-        "--tag", &format!("{img}:carto-main-latest"),
-        "--tag", &format!("{img}:carto-main-{short}"),
-        "--label", "org.opencontainers.image.revision=".to_string().as_str(),
+        "docker",
+        "buildx",
+        "build",
+        "--file",
+        &format!("{work}/docker/Dockerfile.non_root"),
+        "--platform",
+        "linux/amd64",
+        "--tag",
+        &format!("{img}:carto-main-latest"),
+        "--tag",
+        &format!("{img}:carto-main-{short}"),
+        "--label",
+        "org.opencontainers.image.revision=".to_string().as_str(),
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     assert_eq!(argv[..11], expected[..11], "{argv:?}");
-    assert!(argv.contains(&format!("org.opencontainers.image.revision={head}")), "{argv:?}");
-    assert!(argv.contains(&"org.opencontainers.image.source=https://github.com/acme/litellm".to_string()), "{argv:?}");
-    assert!(argv.contains(&format!("org.opencontainers.image.version=carto-main-{short}")), "{argv:?}");
+    assert!(
+        argv.contains(&format!("org.opencontainers.image.revision={head}")),
+        "{argv:?}"
+    );
+    assert!(
+        argv.contains(
+            &"org.opencontainers.image.source=https://github.com/acme/litellm".to_string()
+        ),
+        "{argv:?}"
+    );
+    assert!(
+        argv.contains(&format!(
+            "org.opencontainers.image.version=carto-main-{short}"
+        )),
+        "{argv:?}"
+    );
     assert_eq!(argv[argv.len() - 2], "--load");
     assert_eq!(argv[argv.len() - 1], work);
     let text = f.xtask(&["build", "--dry-run"]).ok().stdout;
-    assert!(text.contains("carto-main-latest moves: HEAD is carto/main"), "{text}");
-    assert!(text.contains(&format!("docker buildx build --file {work}/docker/Dockerfile.non_root")), "{text}");
+    assert!(
+        text.contains("carto-main-latest moves: HEAD is carto/main"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "docker buildx build --file {work}/docker/Dockerfile.non_root"
+        )),
+        "{text}"
+    );
 
     // Push, several platforms.
     let j = f
-        .xtask(&["build", "--push", "--platform", "linux/amd64,linux/arm64", "--dry-run", "--json"])
+        .xtask(&[
+            "build",
+            "--push",
+            "--platform",
+            "linux/amd64,linux/arm64",
+            "--dry-run",
+            "--json",
+        ])
         .ok()
         .json();
-    let argv: Vec<&str> = j["argv"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
-    assert!(argv.windows(2).any(|w| w == ["--platform", "linux/amd64,linux/arm64"]), "{argv:?}");
-    assert!(argv.contains(&"--push") && !argv.contains(&"--load"), "{argv:?}");
+    let argv: Vec<&str> = j["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        argv.windows(2)
+            .any(|w| w == ["--platform", "linux/amd64,linux/arm64"]),
+        "{argv:?}"
+    );
+    assert!(
+        argv.contains(&"--push") && !argv.contains(&"--load"),
+        "{argv:?}"
+    );
 
     // A pull-request branch never moves carto-main-latest.
     f.git(&f.work, &["switch", "--quiet", "-c", "feature/x"]);
     let j = f.xtask(&["build", "--dry-run", "--json"]).ok().json();
-    let tags: Vec<&str> = j["tags"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    let tags: Vec<&str> = j["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
     assert_eq!(tags, [format!("{img}:carto-main-{short}")]);
-    assert!(j["latest"].as_str().unwrap().contains("not moved"), "{}", j["latest"]);
+    assert!(
+        j["latest"].as_str().unwrap().contains("not moved"),
+        "{}",
+        j["latest"]
+    );
 
     // Pushing an image of a dirty tree is refused.
     f.write(&f.work, "carto_proxy.py", "dirty\n");
@@ -264,11 +447,23 @@ fn build_dry_run_prints_the_exact_buildx_command() {
 #[test]
 fn release_rebuild_plans_a_build_of_the_tag() {
     let f = fork();
-    f.commit_file(&f.work, "docker/Dockerfile.non_root", "FROM python:3.11\n", "build: non-root image");
+    f.commit_file(
+        &f.work,
+        "docker/Dockerfile.non_root",
+        "FROM python:3.11\n",
+        "build: non-root image",
+    );
     f.git(&f.work, &["push", "--quiet", "origin", "carto/main"]);
-    let out = f.xtask(&["release", "patch", "--rebuild", "--dry-run"]).ok();
+    let out = f
+        .xtask(&["release", "patch", "--rebuild", "--dry-run"])
+        .ok();
     let img = "ghcr.io/cartodb/litellm-non_root";
-    assert!(out.stdout.contains("rebuild ghcr.io/cartodb/litellm-non_root from carto-v1.75.2-0.1.1"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("rebuild ghcr.io/cartodb/litellm-non_root from carto-v1.75.2-0.1.1"),
+        "{}",
+        out.stdout
+    );
     for want in [
         format!("--tag {img}:{NEXT}"),
         format!("--tag {img}:carto-v1.75.2-latest"),
@@ -276,7 +471,11 @@ fn release_rebuild_plans_a_build_of_the_tag() {
         format!("org.opencontainers.image.version={NEXT}"),
         "--push".to_string(),
     ] {
-        assert!(out.stdout.contains(&want), "missing {want}:\n{}", out.stdout);
+        assert!(
+            out.stdout.contains(&want),
+            "missing {want}:\n{}",
+            out.stdout
+        );
     }
     assert!(!out.stdout.contains("carto-main-latest"), "{}", out.stdout);
 }

@@ -6,11 +6,24 @@ use carto_tests::Fixture;
 fn fork() -> Fixture {
     let f = Fixture::new();
     f.git(&f.work, &["config", "carto.github.repo", "acme/litellm"]);
-    f.git(&f.work, &["config", "carto.github.upstreamRepo", "BerriAI/litellm"]);
+    f.git(
+        &f.work,
+        &["config", "carto.github.upstreamRepo", "BerriAI/litellm"],
+    );
     let w = &f.work;
     f.commit_file(w, "carto_a.py", "a\n", "fix(proxy): handle timeouts (#12)");
-    f.commit_file(w, "carto_b.py", "b\n", "feat(api)!: drop the v1 endpoints (#21)");
-    f.commit_file(w, "carto_c.py", "c\n", "fix(db): migrate tokens\n\nBREAKING CHANGE: the tokens table is renamed");
+    f.commit_file(
+        w,
+        "carto_b.py",
+        "b\n",
+        "feat(api)!: drop the v1 endpoints (#21)",
+    );
+    f.commit_file(
+        w,
+        "carto_c.py",
+        "c\n",
+        "fix(db): migrate tokens\n\nBREAKING CHANGE: the tokens table is renamed",
+    );
     f.commit_file(w, "carto_d.py", "d\n", "feat: add prisma caching (#22)");
     f.commit_file(w, "carto_e.py", "e\n", "chore: update deps");
     f.commit_file(w, "carto_f.py", "f\n", "Random non-conventional commit");
@@ -21,10 +34,28 @@ fn fork() -> Fixture {
     f.git(w, &["add", "carto_h.py"]);
     f.git(
         w,
-        &["commit", "--quiet", "--no-verify", "--author", "Alice Example <alice@example.com>", "-m", "perf: faster routing (#30)"],
+        &[
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "--author",
+            "Alice Example <alice@example.com>",
+            "-m",
+            "perf: faster routing (#30)",
+        ],
     );
     f.git(w, &["switch", "--quiet", "carto/main"]);
-    f.git(w, &["merge", "--quiet", "--no-ff", "-m", "Merge pull request #30 from acme/feature/fast", "feature/fast"]);
+    f.git(
+        w,
+        &[
+            "merge",
+            "--quiet",
+            "--no-ff",
+            "-m",
+            "Merge pull request #30 from acme/feature/fast",
+            "feature/fast",
+        ],
+    );
     f
 }
 
@@ -35,7 +66,15 @@ fn notes_group_fork_commits_breaking_first_and_never_drop_any() {
     let order: Vec<&str> = md.lines().filter(|l| l.starts_with("### ")).collect();
     assert_eq!(
         order,
-        ["### Breaking Changes", "### Features", "### Bug Fixes", "### Performance", "### Chores", "### Other", "### Authors"],
+        [
+            "### Breaking Changes",
+            "### Features",
+            "### Bug Fixes",
+            "### Performance",
+            "### Chores",
+            "### Other",
+            "### Authors"
+        ],
         "{md}"
     );
     for want in [
@@ -51,7 +90,12 @@ fn notes_group_fork_commits_breaking_first_and_never_drop_any() {
         assert!(md.contains(want), "missing {want:?} in:\n{md}");
     }
     // Released work, merges and upstream's commits are not listed.
-    for gone in ["add carto config", "run as non-root", "Merge pull request", "upstream work"] {
+    for gone in [
+        "add carto config",
+        "run as non-root",
+        "Merge pull request",
+        "upstream work",
+    ] {
         assert!(!md.contains(gone), "{gone:?} listed in:\n{md}");
     }
     assert!(!md.contains("### Upstream"), "{md}");
@@ -68,20 +112,35 @@ fn an_upstream_move_gets_its_section_with_a_compare_link() {
         ),
         "{md}"
     );
-    assert!(!md.contains("bump: version"), "upstream commits listed:\n{md}");
-    assert!(!md.contains("upstream work after"), "upstream commits listed:\n{md}");
+    assert!(
+        !md.contains("bump: version"),
+        "upstream commits listed:\n{md}"
+    );
+    assert!(
+        !md.contains("upstream work after"),
+        "upstream commits listed:\n{md}"
+    );
 }
 
 #[test]
 fn ranges_and_json() {
     let f = fork();
     let default = f.xtask(&["notes"]).ok().stdout;
-    assert_eq!(f.xtask(&["notes", "carto-v1.75.2-0.1.0..HEAD"]).ok().stdout, default);
-    assert_eq!(f.xtask(&["notes", "carto-v1.75.2-0.1.0.."]).ok().stdout, default);
+    assert_eq!(
+        f.xtask(&["notes", "carto-v1.75.2-0.1.0..HEAD"]).ok().stdout,
+        default
+    );
+    assert_eq!(
+        f.xtask(&["notes", "carto-v1.75.2-0.1.0.."]).ok().stdout,
+        default
+    );
     // A release tag alone: the notes of that release.
     let md = f.xtask(&["notes", "carto-v1.75.2-0.1.0"]).ok().stdout;
     assert!(md.contains("### Features\n\n- add carto config"), "{md}");
-    assert!(md.contains("### Bug Fixes\n\n- **docker:** run as non-root"), "{md}");
+    assert!(
+        md.contains("### Bug Fixes\n\n- **docker:** run as non-root"),
+        "{md}"
+    );
     assert!(!md.contains("prisma"), "{md}");
 
     let j = f.xtask(&["notes", "--json"]).ok().json();
@@ -97,13 +156,20 @@ fn ranges_and_json() {
     assert_eq!(first["breaking"], true);
     assert_eq!(first["prs"][0], 21);
     assert_eq!(first["commit"].as_str().unwrap().len(), 40);
-    assert!(j["markdown"].as_str().unwrap().starts_with("### Breaking Changes"));
+    assert!(j["markdown"]
+        .as_str()
+        .unwrap()
+        .starts_with("### Breaking Changes"));
     assert_eq!(j["authors"][1]["name"], "Alice Example");
 
     let out = f.xtask(&["notes", "A...B"]).fails(2);
     assert!(out.stderr.contains("A..B"), "{}", out.stderr);
     let out = f.xtask(&["notes", "nope..HEAD"]).fails(2);
-    assert!(out.stderr.contains("unknown revision `nope`"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown revision `nope`"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

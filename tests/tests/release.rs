@@ -13,8 +13,16 @@ const NEXT: &str = "carto-v1.75.2-0.1.1";
 fn fork() -> Fixture {
     let f = Fixture::new();
     f.git(&f.work, &["config", "carto.github.repo", "acme/litellm"]);
-    f.git(&f.work, &["config", "carto.github.upstreamRepo", "BerriAI/litellm"]);
-    f.commit_file(&f.work, "carto_proxy.py", "timeout = 30\n", "fix(proxy): handle timeouts (#12)");
+    f.git(
+        &f.work,
+        &["config", "carto.github.upstreamRepo", "BerriAI/litellm"],
+    );
+    f.commit_file(
+        &f.work,
+        "carto_proxy.py",
+        "timeout = 30\n",
+        "fix(proxy): handle timeouts (#12)",
+    );
     f.commit_file(&f.work, "CARTO_NOTES.md", "notes\n", "Update the runbook");
     f.git(&f.work, &["push", "--quiet", "origin", "carto/main"]);
     f
@@ -58,7 +66,10 @@ fn dry_run_prints_the_whole_plan_and_changes_nothing() {
     ] {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
     }
-    assert!(!text.contains("add carto config"), "released commits listed:\n{text}");
+    assert!(
+        !text.contains("add carto config"),
+        "released commits listed:\n{text}"
+    );
     assert_eq!(refs(&f), before);
     assert!(f.run_git(&f.work, &["rev-parse", "--verify", NEXT]).code != 0);
 }
@@ -67,7 +78,14 @@ fn dry_run_prints_the_whole_plan_and_changes_nothing() {
 fn dry_run_json_has_the_documented_shape() {
     let f = fork();
     let j = f
-        .xtask(&["release", "patch", "--upstream", "1.75.2", "--dry-run", "--json"])
+        .xtask(&[
+            "release",
+            "patch",
+            "--upstream",
+            "1.75.2",
+            "--dry-run",
+            "--json",
+        ])
         .ok()
         .json();
     assert_eq!(j["tag"], NEXT);
@@ -113,19 +131,31 @@ fn release_tags_pushes_publishes_and_a_rerun_does_nothing_twice() {
     let out = f
         .xtask_env(&server.env(), &["release", "patch", "--no-images"])
         .ok();
-    assert!(out.stdout.contains("Released carto-v1.75.2-0.1.1."), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Released carto-v1.75.2-0.1.1."),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("pushed to origin"), "{}", out.stdout);
     // The annotated tag is on origin, on the released commit.
-    assert_eq!(f.git(&f.origin, &["rev-parse", &format!("{NEXT}^{{commit}}")]), head);
+    assert_eq!(
+        f.git(&f.origin, &["rev-parse", &format!("{NEXT}^{{commit}}")]),
+        head
+    );
     assert_eq!(f.git(&f.origin, &["cat-file", "-t", NEXT]), "tag");
-    let message = f.git(&f.origin, &["tag", "-l", "--format=%(contents:subject)", NEXT]);
+    let message = f.git(
+        &f.origin,
+        &["tag", "-l", "--format=%(contents:subject)", NEXT],
+    );
     assert_eq!(message, format!("Release {NEXT}"));
     // One GitHub release, created after the tag reached origin, with the notes.
     let all = releases.all();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].tag, NEXT);
     assert!(all[0].body.contains("### Bug Fixes"), "{}", all[0].body);
-    assert!(all[0].body.contains("[#12](https://github.com/acme/litellm/pull/12)"));
+    assert!(all[0]
+        .body
+        .contains("[#12](https://github.com/acme/litellm/pull/12)"));
     assert!(releases.untagged_creates().is_empty());
     server.assert_documented();
     assert!(!out.stdout.contains(TOKEN) && !out.stderr.contains(TOKEN));
@@ -135,13 +165,24 @@ fn release_tags_pushes_publishes_and_a_rerun_does_nothing_twice() {
     let again = f
         .xtask_env(&server.env(), &["release", "patch", "--no-images"])
         .ok();
-    assert!(again.stdout.contains("already points at"), "{}", again.stdout);
-    assert!(again.stdout.contains("already has these notes"), "{}", again.stdout);
+    assert!(
+        again.stdout.contains("already points at"),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        again.stdout.contains("already has these notes"),
+        "{}",
+        again.stdout
+    );
     assert_eq!(f.git(&f.origin, &["rev-parse", NEXT]), tag_object);
     assert_eq!(releases.all().len(), 1);
     let tags = f.git(&f.origin, &["tag", "-l", "carto-v*"]);
     assert_eq!(tags.lines().count(), 2, "{tags}");
-    assert_eq!(server.bodies("POST", "/repos/acme/litellm/releases").len(), 1);
+    assert_eq!(
+        server.bodies("POST", "/repos/acme/litellm/releases").len(),
+        1
+    );
 }
 
 #[test]
@@ -152,11 +193,23 @@ fn a_failed_step_says_what_ran_and_the_same_command_resumes() {
     let out = f
         .xtask_env(&server.env(), &["release", "patch", "--no-images"])
         .fails(1);
-    assert!(out.stderr.contains("step github-release failed"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("step github-release failed"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("401"), "{}", out.stderr);
     assert!(out.stderr.contains("GITHUB_TOKEN"), "{}", out.stderr);
-    assert!(out.stderr.contains("steps done: check, tag, push-tag"), "{}", out.stderr);
-    assert!(out.stderr.contains("run the same command again"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("steps done: check, tag, push-tag"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("run the same command again"),
+        "{}",
+        out.stderr
+    );
     assert!(!out.stderr.contains(TOKEN) && !out.stdout.contains(TOKEN));
     let tag_object = f.git(&f.origin, &["rev-parse", NEXT]);
 
@@ -168,7 +221,11 @@ fn a_failed_step_says_what_ran_and_the_same_command_resumes() {
     let out = f
         .xtask_env(&server.env(), &["release", "patch", "--no-images"])
         .fails(1);
-    assert!(out.stderr.contains("403") && out.stderr.contains("contents=write"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("403") && out.stderr.contains("contents=write"),
+        "{}",
+        out.stderr
+    );
 
     releases.fail_with(502, bodies::server_error(), &[]);
     let out = f
@@ -184,13 +241,22 @@ fn a_failed_step_says_what_ran_and_the_same_command_resumes() {
     let out = f
         .xtask_env(&server.env(), &["release", "patch", "--no-images"])
         .fails(1);
-    assert!(out.stderr.contains("422") && out.stderr.contains("Validation Failed"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("422") && out.stderr.contains("Validation Failed"),
+        "{}",
+        out.stderr
+    );
 
     releases.recover();
     let out = f
         .xtask_env(&server.env(), &["release", "patch", "--no-images"])
         .ok();
-    assert!(out.stdout.contains("created https://github.com/acme/litellm/releases/tag/carto-v1.75.2-0.1.1"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("created https://github.com/acme/litellm/releases/tag/carto-v1.75.2-0.1.1"),
+        "{}",
+        out.stdout
+    );
     // Resumed: the tag was not made again, the release exists once.
     assert_eq!(f.git(&f.origin, &["rev-parse", NEXT]), tag_object);
     assert_eq!(releases.all().len(), 1);
@@ -202,20 +268,30 @@ fn an_existing_release_gets_its_body_updated() {
     let f = fork();
     let (server, releases) = github(&f, &[NEXT]);
     // A release made by hand after the tag was pushed by a failed run.
-    f.git(&f.work, &["tag", "-a", "-m", &format!("Release {NEXT}"), NEXT]);
+    f.git(
+        &f.work,
+        &["tag", "-a", "-m", &format!("Release {NEXT}"), NEXT],
+    );
     f.git(&f.work, &["push", "--quiet", "origin", NEXT]);
     let created = server_create(&server, NEXT, "hand-written");
     assert_eq!(created, 201);
     let out = f
         .xtask_env(&server.env(), &["release", "patch", "--no-images"])
         .ok();
-    assert!(out.stdout.contains("updated the notes of"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("updated the notes of"),
+        "{}",
+        out.stdout
+    );
     let all = releases.all();
     assert_eq!(all.len(), 1);
     assert!(all[0].body.contains("handle timeouts"));
     let patches = server.bodies("PATCH", "/repos/acme/litellm/releases/1");
     assert_eq!(patches.len(), 1);
-    assert!(patches[0]["body"].as_str().unwrap().contains("### Bug Fixes"));
+    assert!(patches[0]["body"]
+        .as_str()
+        .unwrap()
+        .contains("### Bug Fixes"));
 }
 
 /// Create a release through the server as another client would.
@@ -232,7 +308,8 @@ fn server_create(server: &GitHubServer, tag: &str, body: &str) -> u16 {
 fn no_token_dry_run_works_and_a_real_run_names_the_variable() {
     let f = fork();
     let before = refs(&f);
-    f.xtask(&["release", "patch", "--dry-run", "--no-images"]).ok();
+    f.xtask(&["release", "patch", "--dry-run", "--no-images"])
+        .ok();
     let out = f.xtask(&["release", "patch", "--no-images"]).fails(2);
     assert!(
         out.stderr.contains("GITHUB_TOKEN") && out.stderr.contains("GH_TOKEN"),
@@ -280,7 +357,11 @@ fn bad_input_is_refused_and_changes_nothing() {
     };
 
     // --upstream that disagrees with the merged stable tag: every value named.
-    f.write(&f.work, ".gitcarto", "[release]\n\tversionFile = pyproject.toml\n");
+    f.write(
+        &f.work,
+        ".gitcarto",
+        "[release]\n\tversionFile = pyproject.toml\n",
+    );
     let out = dry(&["patch", "--upstream", "1.77.4"]).fails(1);
     for v in ["1.77.4", "1.75.2", "pyproject.toml"] {
         assert!(out.stderr.contains(v), "{v}: {}", out.stderr);
@@ -300,13 +381,22 @@ fn bad_input_is_refused_and_changes_nothing() {
     f.git(&f.work, &["switch", "--quiet", "main"]);
     let out = dry(&["patch"]).fails(1);
     assert!(
-        out.stderr.contains("not on the production branch carto/main") && out.stderr.contains("--ref"),
+        out.stderr
+            .contains("not on the production branch carto/main")
+            && out.stderr.contains("--ref"),
         "{}",
         out.stderr
     );
     // --ref names what to release instead.
     let j = f
-        .xtask(&["release", "patch", "--ref", "carto/main", "--dry-run", "--json"])
+        .xtask(&[
+            "release",
+            "patch",
+            "--ref",
+            "carto/main",
+            "--dry-run",
+            "--json",
+        ])
         .ok()
         .json();
     assert_eq!(j["tag"], NEXT);
@@ -315,7 +405,11 @@ fn bad_input_is_refused_and_changes_nothing() {
     // Local production ahead of origin (unpushed work).
     f.commit_file(&f.work, "carto_more.py", "x\n", "feat: unpushed");
     let out = dry(&["patch"]).fails(1);
-    assert!(out.stderr.contains("1 commit(s) that origin does not"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("1 commit(s) that origin does not"),
+        "{}",
+        out.stderr
+    );
     f.git(&f.work, &["reset", "--quiet", "--hard", "HEAD~1"]);
 
     // Local production behind origin.
@@ -324,18 +418,30 @@ fn bad_input_is_refused_and_changes_nothing() {
     f.commit_file(&mate, "carto_mate.py", "x\n", "fix: teammate");
     f.git(&mate, &["push", "--quiet", "origin", "carto/main"]);
     let out = dry(&["patch"]).fails(1);
-    assert!(out.stderr.contains("behind origin/carto/main"), "{}", out.stderr);
-    assert_eq!(f.git(&f.work, &["for-each-ref"]), before.0, "a refused release fetched");
+    assert!(
+        out.stderr.contains("behind origin/carto/main"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        f.git(&f.work, &["for-each-ref"]),
+        before.0,
+        "a refused release fetched"
+    );
 
     // The tag exists on origin at another commit (someone released meanwhile).
     f.git(&mate, &["tag", "-a", "-m", "Release", NEXT]);
     f.git(&mate, &["push", "--quiet", "origin", NEXT]);
-    f.git(&f.work, &["pull", "--quiet", "--ff-only", "origin", "carto/main"]);
+    f.git(
+        &f.work,
+        &["pull", "--quiet", "--ff-only", "origin", "carto/main"],
+    );
     f.commit_file(&f.work, "carto_new.py", "x\n", "fix: newer");
     f.git(&f.work, &["push", "--quiet", "origin", "carto/main"]);
     let out = dry(&["patch"]).fails(1);
     assert!(
-        out.stderr.contains(&format!("tag {NEXT} already exists on origin")),
+        out.stderr
+            .contains(&format!("tag {NEXT} already exists on origin")),
         "{}",
         out.stderr
     );
@@ -345,8 +451,14 @@ fn bad_input_is_refused_and_changes_nothing() {
     f.git(
         f.root.path(),
         &[
-            "clone", "--quiet", "--depth", "1", "--branch", "carto/main",
-            &Fixture::url(&f.origin), shallow.to_str().unwrap(),
+            "clone",
+            "--quiet",
+            "--depth",
+            "1",
+            "--branch",
+            "carto/main",
+            &Fixture::url(&f.origin),
+            shallow.to_str().unwrap(),
         ],
     );
     let out = Run::from(
@@ -370,7 +482,10 @@ fn signed_tag_when_tag_gpgsign_is_set() {
     assert!(keygen.success());
     f.git(&f.work, &["config", "tag.gpgSign", "true"]);
     f.git(&f.work, &["config", "gpg.format", "ssh"]);
-    f.git(&f.work, &["config", "user.signingKey", key.to_str().unwrap()]);
+    f.git(
+        &f.work,
+        &["config", "user.signingKey", key.to_str().unwrap()],
+    );
     let out = f
         .xtask_env(&server.env(), &["release", "patch", "--no-images"])
         .ok();
@@ -387,15 +502,28 @@ fn xtask_finds_the_repository_from_a_subfolder_or_repo_flag() {
     let run = |dir: &std::path::Path, args: &[&str]| {
         Run::from(f.xtask_cmd(dir, &[], args).output().unwrap())
     };
-    let j = run(&sub, &["release", "patch", "--dry-run", "--json"]).ok().json();
+    let j = run(&sub, &["release", "patch", "--dry-run", "--json"])
+        .ok()
+        .json();
     assert_eq!(j["tag"], NEXT);
     let elsewhere = f.path("elsewhere");
     std::fs::create_dir_all(&elsewhere).unwrap();
     let out = run(&elsewhere, &["notes"]).fails(2);
-    assert!(out.stderr.contains("not a git repository"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not a git repository"),
+        "{}",
+        out.stderr
+    );
     let j = run(
         &elsewhere,
-        &["--repo", f.work.to_str().unwrap(), "release", "patch", "--dry-run", "--json"],
+        &[
+            "--repo",
+            f.work.to_str().unwrap(),
+            "release",
+            "patch",
+            "--dry-run",
+            "--json",
+        ],
     )
     .ok()
     .json();

@@ -82,17 +82,11 @@ pub fn plan(fork: &Fork, req: &Request) -> Result<BuildPlan> {
         .max_by(|a, b| (&a.upstream, &a.fork).cmp(&(&b.upstream, &b.fork)))
         .map(|t| t.name)
         .unwrap_or_else(|| names.commit_tag(head));
-    assemble(fork, head, &tags, &version, req)
-        .map(|p| BuildPlan { latest, ..p })
+    assemble(fork, head, &tags, &version, req).map(|p| BuildPlan { latest, ..p })
 }
 
 /// A build of a release commit with the release tags (`--rebuild`).
-pub fn plan_release(
-    fork: &Fork,
-    commit: Oid,
-    release: &str,
-    tags: &[String],
-) -> Result<BuildPlan> {
+pub fn plan_release(fork: &Fork, commit: Oid, release: &str, tags: &[String]) -> Result<BuildPlan> {
     let head = fork.git.commit_id("HEAD")?;
     if head != commit {
         return Err(Error::refused(format!(
@@ -141,12 +135,21 @@ fn assemble(
             .collect()
     };
     let mut labels = BTreeMap::new();
-    labels.insert("org.opencontainers.image.version".into(), version.to_string());
-    labels.insert("org.opencontainers.image.revision".into(), commit.to_string());
+    labels.insert(
+        "org.opencontainers.image.version".into(),
+        version.to_string(),
+    );
+    labels.insert(
+        "org.opencontainers.image.revision".into(),
+        commit.to_string(),
+    );
     if let Some(source) = source_url(fork) {
         labels.insert("org.opencontainers.image.source".into(), source);
     }
-    let refs: Vec<String> = tags.iter().map(|t| format!("{}:{t}", names.image)).collect();
+    let refs: Vec<String> = tags
+        .iter()
+        .map(|t| format!("{}:{t}", names.image))
+        .collect();
 
     let mut argv: Vec<String> = ["docker", "buildx", "build", "--file"]
         .iter()

@@ -189,7 +189,11 @@ pub struct Promoted {
 }
 
 /// Read the source image; a clear refusal when it was never built.
-pub fn source_manifest(registry: &Registry, plan: &ImagePlan, production: &str) -> Result<Manifest> {
+pub fn source_manifest(
+    registry: &Registry,
+    plan: &ImagePlan,
+    production: &str,
+) -> Result<Manifest> {
     let source = plan
         .source
         .as_deref()

@@ -224,7 +224,11 @@ pub fn plan(fork: &Fork, opts: &Options) -> Result<Plan> {
         detail: if tag_local {
             format!("{} already points at {}: resuming", release.name, short(at))
         } else if tag_remote {
-            format!("{} exists on {origin} at {}: fetch it", release.name, short(at))
+            format!(
+                "{} exists on {origin} at {}: fetch it",
+                release.name,
+                short(at)
+            )
         } else {
             format!(
                 "create {}annotated tag {} (\"Release {}\") at {}",
@@ -265,7 +269,10 @@ pub fn plan(fork: &Fork, opts: &Options) -> Result<Plan> {
         },
         (Some(p), Some(_)) => Step {
             name: STEP_IMAGES,
-            detail: format!("rebuild {} from {} with docker buildx and push", p.image, release.name),
+            detail: format!(
+                "rebuild {} from {} with docker buildx and push",
+                p.image, release.name
+            ),
             state: State::Todo,
             result: None,
         },
@@ -289,7 +296,10 @@ pub fn plan(fork: &Fork, opts: &Options) -> Result<Plan> {
         commit: at.to_string(),
         notes: notes.markdown,
         steps,
-        images: image_plan.as_ref().map(|p| p.tags.clone()).unwrap_or_default(),
+        images: image_plan
+            .as_ref()
+            .map(|p| p.tags.clone())
+            .unwrap_or_default(),
         github_release: None,
         promoted: Vec::new(),
         commit_id: at,
@@ -419,7 +429,12 @@ pub fn render(plan: &Plan, style: Style) -> String {
         &plan.commit[..7]
     ));
     for s in &plan.steps {
-        out.push_str(&format!("  {} {:<15} {}\n", mark(s.state, style), s.name, s.detail));
+        out.push_str(&format!(
+            "  {} {:<15} {}\n",
+            mark(s.state, style),
+            s.name,
+            s.detail
+        ));
     }
     if let Some(p) = &plan.image_plan {
         out.push_str("\nImages:\n");
@@ -544,7 +559,12 @@ fn tag_step(fork: &Fork, plan: &Plan, created: &mut bool) -> Result<String> {
         return Ok(format!("fetched from {origin}"));
     }
     let sign = git.config_bool("tag.gpgSign");
-    git.create_tag(&plan.tag, plan.commit_id, &format!("Release {}", plan.tag), sign)?;
+    git.create_tag(
+        &plan.tag,
+        plan.commit_id,
+        &format!("Release {}", plan.tag),
+        sign,
+    )?;
     *created = true;
     Ok(if sign { "created (signed)" } else { "created" }.into())
 }
@@ -566,12 +586,7 @@ fn push_step(fork: &Fork, plan: &Plan, created_here: bool) -> Result<String> {
     match remote {
         Some(c) if c == plan.commit_id => {
             // Same release made elsewhere: take origin's tag object so both agree.
-            git.run(&[
-                "fetch",
-                "--quiet",
-                origin,
-                &format!("+{refname}:{refname}"),
-            ])?;
+            git.run(&["fetch", "--quiet", origin, &format!("+{refname}:{refname}")])?;
             Ok(format!("{origin} already had it (released concurrently)"))
         }
         Some(c) => {

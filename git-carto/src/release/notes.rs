@@ -220,7 +220,7 @@ pub fn notes(fork: &Fork, range: &Range, links: &Links) -> Result<Notes> {
 
 fn entry(oid: Oid, message: &str, author: String, types: &[String]) -> Entry {
     let subject = message.lines().next().unwrap_or("").trim().to_string();
-    let parsed = parse_subject(&subject).filter(|p| types.iter().any(|t| *t == p.kind));
+    let parsed = parse_subject(&subject).filter(|p| types.contains(&p.kind));
     let prs = pr_numbers(&subject);
     match parsed {
         Some(p) => Entry {

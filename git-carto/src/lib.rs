@@ -17,6 +17,7 @@ pub mod registry;
 pub mod release;
 pub mod status;
 pub mod tag;
+pub mod tags_file;
 
 pub use error::{Error, Result};
 pub use fork::Fork;

@@ -17,6 +17,8 @@ pub mod next_tag;
 pub mod output;
 pub mod pre_push;
 pub mod prune;
+pub mod registry;
+pub mod release;
 pub mod status;
 pub mod tag;
 pub mod tags_file;

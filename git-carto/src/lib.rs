@@ -3,6 +3,8 @@
 //! All logic lives here; the `git-carto` binary and the `xtask` binary only
 //! parse arguments and print. See ARCHITECTURE.md for how commands flow.
 
+pub mod auto_bump;
+pub mod commit_msg;
 pub mod config;
 pub mod error;
 pub mod feature;
@@ -10,12 +12,17 @@ pub mod fork;
 pub mod git;
 pub mod github;
 pub mod hooks;
+pub mod lint;
 pub mod next_tag;
 pub mod output;
+pub mod pre_push;
 pub mod prune;
+pub mod registry;
+pub mod release;
 pub mod status;
 pub mod sync;
 pub mod tag;
+pub mod tags_file;
 
 pub use error::{Error, Result};
 pub use fork::Fork;

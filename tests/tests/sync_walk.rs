@@ -116,7 +116,7 @@ fn scripted_walk_takes_sides_edits_and_skips() {
     assert!(out.stdout.contains("Synced"), "{}", out.stdout);
     let msg = f.git(&f.work, &["log", "-1", "--format=%B"]);
     assert!(
-        msg.starts_with("Merge carto/main into upstream-sync/v1.1.0"),
+        msg.starts_with("Merge branch 'carto/main' into upstream-sync/v1.1.0"),
         "{msg}"
     );
     for t in [

@@ -603,7 +603,7 @@ fn commit_message(fork: &Fork, state: &State) -> String {
         let mut m = kept.join("\n").trim_end().to_string();
         if m.is_empty() {
             m = format!(
-                "Merge {} into {}",
+                "Merge branch '{}' into {}",
                 state.sides.fork_label, state.sides.upstream_label
             );
         }

@@ -500,7 +500,12 @@ impl Git {
         if out.status.success() {
             Ok(o)
         } else {
-            let msg = o.stderr.trim();
+            // A batch can fail on every path: say the first few.
+            let lines: Vec<&str> = o.stderr.trim().lines().collect();
+            let mut msg = lines.iter().take(8).copied().collect::<Vec<_>>().join("\n");
+            if lines.len() > 8 {
+                msg.push_str(&format!("\n... and {} more lines", lines.len() - 8));
+            }
             Err(Error::refused(format!(
                 "`git {}` failed{}{}",
                 args.join(" "),

@@ -194,8 +194,9 @@ pub fn apply(git: &Git, changes: &[&Change]) -> Result<()> {
     Ok(())
 }
 
-/// Write new blobs. Many go into one pack (built in memory, written once)
-/// instead of thousands of loose object files; a few go in loose as usual.
+/// Write new blobs. Many go into one pack through `git fast-import` (objects
+/// stored whole, no delta search) instead of thousands of loose object files;
+/// a few go in loose as usual.
 fn write_blobs(git: &Git, blobs: &[&[u8]]) -> Result<()> {
     if blobs.len() < 64 {
         for b in blobs {
@@ -203,22 +204,14 @@ fn write_blobs(git: &Git, blobs: &[&[u8]]) -> Result<()> {
         }
         return Ok(());
     }
-    // A separate handle: the in-memory backend must not catch later writes.
-    let repo = Repository::open(git.repo.path())?;
-    let odb = repo.odb()?;
-    // The in-memory backend only holds them until they are packed (its own
-    // dump packs commits only, so the pack builder takes the blobs by id).
-    let _mempack = odb.add_new_mempack_backend(1000)?;
-    let mut builder = repo.packbuilder()?;
+    let mut stream = Vec::with_capacity(blobs.iter().map(|b| b.len() + 24).sum());
     for b in blobs {
-        let id = odb.write(git2::ObjectType::Blob, b)?;
-        builder.insert_object(id, None)?;
+        stream.extend_from_slice(format!("blob\ndata {}\n", b.len()).as_bytes());
+        stream.extend_from_slice(b);
+        stream.push(b'\n');
     }
-    let mut pack = git2::Buf::new();
-    builder.write_buf(&mut pack)?;
-    let mut writer = odb.packwriter()?;
-    std::io::Write::write_all(&mut writer, &pack)?;
-    writer.commit()?;
+    stream.extend_from_slice(b"done\n");
+    git.run_input(&["fast-import", "--quiet", "--done"], &stream)?;
     Ok(())
 }
 
@@ -232,7 +225,7 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         Repository::init(&dir).unwrap();
         let git = Git::discover(&dir).unwrap();
-        let blobs: Vec<Vec<u8>> = (0..100)
+        let blobs: Vec<Vec<u8>> = (0..200)
             .map(|i| format!("blob {i}\n").into_bytes())
             .collect();
         let refs: Vec<&[u8]> = blobs.iter().map(Vec::as_slice).collect();

@@ -31,6 +31,10 @@ pub enum Kind {
     Version,
     Number,
     Bool,
+    /// A path glob (gitignore-like, see `sync::policy`).
+    Glob,
+    /// A regular expression (the `regex` crate's syntax).
+    Regex,
 }
 
 /// One declared key. `name` is `section.key`, or `section.*.key` for keys of a
@@ -135,6 +139,87 @@ pub const KEYS: &[KeyDef] = &[
         false,
         Kind::Template(&["{version}"]),
         "name of the branch that brings one upstream release in"
+    ),
+    key!(
+        "sync.labels",
+        ["upstream-sync"],
+        true,
+        Kind::Text,
+        "labels every sync pull request gets"
+    ),
+    key!(
+        "sync.cleanLabel",
+        ["clean-merge"],
+        false,
+        Kind::Text,
+        "label of a sync pull request that merged without manual paths"
+    ),
+    key!(
+        "sync.conflictLabel",
+        ["conflicts"],
+        false,
+        Kind::Text,
+        "label of a sync pull request that needed (or needs) a person"
+    ),
+    key!(
+        "sync.checklist",
+        [
+            "make lint",
+            "make test-unit",
+            "docker build -f docker/Dockerfile.non_root ."
+        ],
+        true,
+        Kind::Text,
+        "testing checklist of the sync report (one command per value)"
+    ),
+    key!(
+        "resolve.fork.path",
+        ["carto_*.yaml", "CARTO_*.md"],
+        true,
+        Kind::Glob,
+        "paths whose conflicting hunks keep the fork side"
+    ),
+    key!(
+        "resolve.upstream.path",
+        ["litellm/**", "tests/**", "pyproject.toml"],
+        true,
+        Kind::Glob,
+        "paths whose conflicting hunks take the upstream side"
+    ),
+    key!(
+        "resolve.manual.path",
+        ["Dockerfile", "Makefile"],
+        true,
+        Kind::Glob,
+        "paths that need a person (unmatched conflicted paths are manual too)"
+    ),
+    key!(
+        "resolve.*.path",
+        [],
+        true,
+        Kind::Glob,
+        "paths of policy <name>: fork, fork-file, upstream, upstream-file, artifact, manual"
+    ),
+    key!(
+        "resolve.marker",
+        ["# CARTO:"],
+        true,
+        Kind::Text,
+        "text marking fork-specific lines; verify checks they survive a sync"
+    ),
+    key!(
+        "feature.*.path",
+        [],
+        true,
+        Kind::Glob,
+        "files of fork feature <name> (verify: its patterns must match there)"
+    ),
+    key!(
+        "feature.*.pattern",
+        [],
+        true,
+        Kind::Regex,
+        "regexes that must each match a line of feature <name>'s files"
     ),
     key!(
         "image.name",
@@ -494,6 +579,12 @@ fn check_value(def: &KeyDef, raw: &str) -> std::result::Result<(), String> {
             "true" | "false" | "yes" | "no" | "on" | "off" | "1" | "0" => Ok(()),
             _ => Err(format!("`{raw}` is not a boolean")),
         },
+        Kind::Glob => crate::sync::policy::PathGlob::new(raw)
+            .map(|_| ())
+            .map_err(|e| format!("`{raw}` is not a path glob: {e}")),
+        Kind::Regex => regex::Regex::new(raw)
+            .map(|_| ())
+            .map_err(|e| format!("`{raw}` is not a regular expression: {e}")),
     }
 }
 

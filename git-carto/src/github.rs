@@ -525,6 +525,74 @@ fn path_segment(s: &str) -> String {
     out
 }
 
+// ---------------------------------------------------------------------------
+// Pull requests and labels (used by `git carto sync --pr`).
+// ---------------------------------------------------------------------------
+
+impl GitHub {
+    /// Open pull requests into `base` (GET /repos/{owner}/{repo}/pulls), every page.
+    pub fn open_pulls(&self, slug: &Slug, base: &str) -> Result<Vec<Value>> {
+        let mut out = Vec::new();
+        for page in 1..=10 {
+            let path = format!(
+                "/repos/{slug}/pulls?state=open&base={}&per_page=100&page={page}",
+                path_segment(base)
+            );
+            let body = self.get(&path)?.ok("listing open pull requests")?;
+            let items = body.as_array().cloned().unwrap_or_default();
+            let n = items.len();
+            out.extend(items);
+            if n < 100 {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Open a pull request (POST /repos/{owner}/{repo}/pulls).
+    pub fn create_pull(
+        &self,
+        slug: &Slug,
+        head: &str,
+        base: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<Value> {
+        self.post(
+            &format!("/repos/{slug}/pulls"),
+            &serde_json::json!({"title": title, "head": head, "base": base, "body": body}),
+        )?
+        .ok("opening the pull request")
+    }
+
+    /// Change a pull request (PATCH /repos/{owner}/{repo}/pulls/{pull_number}):
+    /// `fields` such as `{"title", "body"}` or `{"state": "closed"}`.
+    pub fn update_pull(&self, slug: &Slug, number: u64, fields: &Value) -> Result<Value> {
+        self.patch(&format!("/repos/{slug}/pulls/{number}"), fields)?
+            .ok(&format!("updating pull request #{number}"))
+    }
+
+    /// Replace the labels of an issue or pull request
+    /// (PUT /repos/{owner}/{repo}/issues/{issue_number}/labels).
+    pub fn set_labels(&self, slug: &Slug, number: u64, labels: &[String]) -> Result<Value> {
+        self.put(
+            &format!("/repos/{slug}/issues/{number}/labels"),
+            &serde_json::json!({ "labels": labels }),
+        )?
+        .ok(&format!("labelling pull request #{number}"))
+    }
+
+    /// Comment on an issue or pull request
+    /// (POST /repos/{owner}/{repo}/issues/{issue_number}/comments).
+    pub fn comment(&self, slug: &Slug, number: u64, body: &str) -> Result<Value> {
+        self.post(
+            &format!("/repos/{slug}/issues/{number}/comments"),
+            &serde_json::json!({ "body": body }),
+        )?
+        .ok(&format!("commenting on #{number}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,7 @@ pub mod prune;
 pub mod registry;
 pub mod release;
 pub mod status;
+pub mod sync;
 pub mod tag;
 pub mod tags_file;
 

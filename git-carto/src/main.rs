@@ -11,6 +11,8 @@ use git_carto::output::{print_json, Style};
 use git_carto::tag::{parse_upstream_arg, Bump};
 use git_carto::{auto_bump, feature, hooks, lint, next_tag, pre_push, prune, status, Fork};
 
+mod cli_sync;
+
 #[derive(Parser)]
 #[command(
     name = "git-carto",
@@ -78,6 +80,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Bring the newest upstream stable release into the fork (mirror, sync branch, PR).
+    #[command(group(clap::ArgGroup::new("step").args(["resolve", "continue_", "abort", "status"])))]
+    Sync(SyncArgs),
+    /// Check a sync's result: conflict markers, fork markers, dropped upstream changes, features.
+    Verify {
+        /// The fork side to compare with (e.g. the pull request's base branch).
+        #[arg(long, value_name = "ref")]
+        base: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Install, remove or show the commit-msg and pre-push hooks.
     Hooks {
         #[command(subcommand)]
@@ -102,6 +115,48 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(clap::Args)]
+struct SyncArgs {
+    /// Sync this upstream stable tag instead of the newest.
+    #[arg(long, value_name = "tag")]
+    tag: Option<String>,
+    /// Apply the automatic policies, then walk the manual paths on a terminal.
+    #[arg(long)]
+    resolve: bool,
+    /// Verify and commit the sync once nothing is unmerged.
+    #[arg(long = "continue")]
+    continue_: bool,
+    /// Put every branch and the working tree back as before the sync.
+    #[arg(long)]
+    abort: bool,
+    /// Show what is resolved, by which policy, and what is left.
+    #[arg(long)]
+    status: bool,
+    /// Keep everything local: push neither the mirror nor the sync branch.
+    #[arg(long)]
+    no_push: bool,
+    /// Say what would be done; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Open (or update) the sync pull request into production.
+    #[arg(long)]
+    pr: bool,
+    /// Close an open sync pull request for another release in favour of this one.
+    #[arg(long, requires = "pr")]
+    supersede: bool,
+    /// With --continue: commit despite verification findings other than conflict markers.
+    #[arg(long, requires = "continue_")]
+    accept_findings: bool,
+    /// Walk manual paths even when stdin is not a terminal (scripted answers).
+    #[arg(long, conflicts_with = "no_interactive")]
+    interactive: bool,
+    /// Never walk manual paths, even on a terminal.
+    #[arg(long)]
+    no_interactive: bool,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -243,6 +298,23 @@ fn run(cli: Cli) -> Result<u8> {
                 println!("{}", next.tag);
             }
             Ok(0)
+        }
+        Command::Sync(args) => {
+            let fork = open(&cli.dir)?;
+            cli_sync::run(&fork, args, cli.verbose, cli.quiet)
+        }
+        Command::Verify { base, json } => {
+            let fork = open(&cli.dir)?;
+            let v = git_carto::sync::verify::verify_command(&fork, base.as_deref())?;
+            if json {
+                print_json(&v);
+            } else {
+                print!(
+                    "{}",
+                    cli_sync::render_verification(&v, Style::detect(Some(&fork.git.repo)))
+                );
+            }
+            Ok(if v.ok { 0 } else { 1 })
         }
         Command::Hooks { action } => {
             let fork = open(&cli.dir)?;

@@ -1,0 +1,300 @@
+//! Path policies: which side wins a conflicted path (DESIGN 6.3).
+//!
+//! Rules come from `resolve "<policy>"` sections (`path` globs); the first user's
+//! rules are the defaults, so they apply with no `.gitcarto`. Policies are tried
+//! in a fixed order (fork, fork-file, upstream, upstream-file, artifact, manual)
+//! and the first matching rule wins, so a fork file inside an upstream tree
+//! (`litellm/carto_x.yaml`) keeps the fork side. Unmatched paths need a person.
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, Source};
+use crate::error::{Error, Result};
+
+/// One side of the merge, in the words users expect (never ours/theirs: the
+/// merge direction makes those mean the opposite of what people think).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Upstream,
+    Fork,
+}
+
+impl Side {
+    pub fn label(self) -> &'static str {
+        match self {
+            Side::Upstream => "upstream side",
+            Side::Fork => "fork side",
+        }
+    }
+
+    pub fn other(self) -> Side {
+        match self {
+            Side::Upstream => Side::Fork,
+            Side::Fork => Side::Upstream,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Policy {
+    /// Conflicting hunks keep the fork side; upstream's other changes survive.
+    Fork,
+    /// The fork side's whole file (or its deletion).
+    ForkFile,
+    /// Conflicting hunks take the upstream side; the fork's other changes survive.
+    Upstream,
+    /// The upstream side's whole file (or its deletion).
+    UpstreamFile,
+    /// Generated output: upstream's whole file, or deleted with it.
+    Artifact,
+    /// Needs a person.
+    Manual,
+}
+
+/// The order in which rules are tried.
+pub const ORDER: [Policy; 6] = [
+    Policy::Fork,
+    Policy::ForkFile,
+    Policy::Upstream,
+    Policy::UpstreamFile,
+    Policy::Artifact,
+    Policy::Manual,
+];
+
+impl Policy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::Fork => "fork",
+            Policy::ForkFile => "fork-file",
+            Policy::Upstream => "upstream",
+            Policy::UpstreamFile => "upstream-file",
+            Policy::Artifact => "artifact",
+            Policy::Manual => "manual",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Policy> {
+        ORDER.into_iter().find(|p| p.name() == s)
+    }
+
+    /// The side this policy favours; `None` for `manual`.
+    pub fn side(self) -> Option<Side> {
+        match self {
+            Policy::Fork | Policy::ForkFile => Some(Side::Fork),
+            Policy::Upstream | Policy::UpstreamFile | Policy::Artifact => Some(Side::Upstream),
+            Policy::Manual => None,
+        }
+    }
+
+    /// Whether the policy takes one side's whole file rather than deciding hunks.
+    pub fn whole_file(self) -> bool {
+        matches!(
+            self,
+            Policy::ForkFile | Policy::UpstreamFile | Policy::Artifact
+        )
+    }
+}
+
+impl std::fmt::Display for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A gitignore-like path glob: without a `/` it matches a name at any depth,
+/// with one it is anchored at the repository root; `**` crosses directories, `*`
+/// does not; a directory pattern covers everything below it. An empty glob
+/// matches nothing (how a fork switches a default rule off).
+#[derive(Debug, Clone)]
+pub struct PathGlob {
+    text: String,
+    set: Option<GlobSet>,
+}
+
+impl PathGlob {
+    pub fn new(text: &str) -> std::result::Result<Self, String> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Ok(PathGlob {
+                text: String::new(),
+                set: None,
+            });
+        }
+        let anchored = t.trim_end_matches('/').contains('/');
+        let t = t.trim_start_matches('/').trim_end_matches('/');
+        let base = if anchored {
+            t.to_string()
+        } else {
+            format!("**/{t}")
+        };
+        let mut b = GlobSetBuilder::new();
+        for pat in [base.clone(), format!("{base}/**")] {
+            let glob = GlobBuilder::new(&pat)
+                .literal_separator(true)
+                .backslash_escape(true)
+                .build()
+                .map_err(|e| e.kind().to_string())?;
+            b.add(glob);
+        }
+        let set = b.build().map_err(|e| e.to_string())?;
+        Ok(PathGlob {
+            text: text.trim().to_string(),
+            set: Some(set),
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn is_match(&self, path: &str) -> bool {
+        self.set.as_ref().is_some_and(|s| s.is_match(path))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.set.is_none()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    policy: Policy,
+    globs: Vec<PathGlob>,
+    source: Source,
+}
+
+/// The path policy of a fork.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    rules: Vec<Rule>,
+}
+
+/// Which rule decided a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub policy: Policy,
+    /// The glob that matched; `None` when no rule matched (manual by default).
+    pub glob: Option<String>,
+}
+
+impl Rules {
+    pub fn from_config(config: &Config) -> Result<Rules> {
+        let mut rules = Vec::new();
+        for sub in config.subsections("resolve") {
+            let Some(policy) = Policy::parse(&sub) else {
+                let names: Vec<_> = ORDER.iter().map(|p| p.name()).collect();
+                return Err(Error::usage(format!(
+                    "unknown resolve policy `{sub}` (resolve.{sub}.path): use one of {}",
+                    names.join(", ")
+                )));
+            };
+            let key = format!("resolve.{sub}.path");
+            let source = config
+                .entries()
+                .find(|(k, _)| k.eq_ignore_ascii_case(&key))
+                .map(|(_, v)| v.source.clone())
+                .unwrap_or(Source::Default);
+            let mut globs = Vec::new();
+            for text in config.get_all(&key) {
+                let g = PathGlob::new(text).map_err(|e| {
+                    Error::usage(format!("{key}: `{text}` is not a path glob: {e}"))
+                })?;
+                if !g.is_empty() {
+                    globs.push(g);
+                }
+            }
+            rules.push(Rule {
+                policy,
+                globs,
+                source,
+            });
+        }
+        rules.sort_by_key(|r| ORDER.iter().position(|p| *p == r.policy));
+        Ok(Rules { rules })
+    }
+
+    /// The policy for a conflict touching `paths` (several for renames): the
+    /// first rule, in policy order, with a glob matching any of them.
+    pub fn decide<'a>(&self, paths: impl IntoIterator<Item = &'a str> + Clone) -> Decision {
+        for rule in &self.rules {
+            for glob in &rule.globs {
+                if paths.clone().into_iter().any(|p| glob.is_match(p)) {
+                    return Decision {
+                        policy: rule.policy,
+                        glob: Some(glob.as_str().to_string()),
+                    };
+                }
+            }
+        }
+        Decision {
+            policy: Policy::Manual,
+            glob: None,
+        }
+    }
+
+    /// Globs that match none of `paths`: likely typos, reported as warnings.
+    pub fn unmatched_globs<'a>(&self, paths: impl Iterator<Item = &'a str>) -> Vec<String> {
+        let mut pending: Vec<(&Rule, &PathGlob)> = self
+            .rules
+            .iter()
+            .flat_map(|r| r.globs.iter().map(move |g| (r, g)))
+            .collect();
+        for p in paths {
+            pending.retain(|(_, g)| !g.is_match(p));
+            if pending.is_empty() {
+                break;
+            }
+        }
+        pending
+            .into_iter()
+            .map(|(r, g)| {
+                format!(
+                    "resolve.{}.path `{}` ({}) matches no file on either side",
+                    r.policy,
+                    g.as_str(),
+                    r.source
+                )
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_are_gitignore_like() {
+        let g = PathGlob::new("carto_*.yaml").unwrap();
+        assert!(g.is_match("carto_config.yaml"));
+        assert!(g.is_match("litellm/proxy/carto_x.yaml"));
+        assert!(!g.is_match("carto_x.yml"));
+        let g = PathGlob::new("litellm/**").unwrap();
+        assert!(g.is_match("litellm/core.py"));
+        assert!(g.is_match("litellm/a/b/c.py"));
+        assert!(!g.is_match("tests/litellm/x.py"));
+        let g = PathGlob::new("docs/*.md").unwrap();
+        assert!(g.is_match("docs/a.md"));
+        assert!(!g.is_match("docs/sub/a.md"));
+        let g = PathGlob::new("build").unwrap();
+        assert!(g.is_match("build/out.js"));
+        assert!(g.is_match("ui/build/out.js"));
+        assert!(PathGlob::new("").unwrap().is_empty());
+        assert!(PathGlob::new("a[").is_err());
+    }
+
+    #[test]
+    fn defaults_put_fork_files_before_upstream_trees() {
+        let rules = Rules::from_config(&Config::defaults()).unwrap();
+        let d = |p: &str| rules.decide([p]).policy;
+        assert_eq!(d("litellm/carto_proxy.yaml"), Policy::Fork);
+        assert_eq!(d("CARTO_NOTES.md"), Policy::Fork);
+        assert_eq!(d("litellm/router.py"), Policy::Upstream);
+        assert_eq!(d("pyproject.toml"), Policy::Upstream);
+        assert_eq!(d("Dockerfile"), Policy::Manual);
+        assert_eq!(rules.decide(["README.md"]).glob, None);
+    }
+}

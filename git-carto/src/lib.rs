@@ -3,6 +3,7 @@
 //! All logic lives here; the `git-carto` binary and the `xtask` binary only
 //! parse arguments and print. See ARCHITECTURE.md for how commands flow.
 
+pub mod completions;
 pub mod config;
 pub mod error;
 pub mod feature;
@@ -10,8 +11,10 @@ pub mod fork;
 pub mod git;
 pub mod github;
 pub mod hooks;
+pub mod manpages;
 pub mod next_tag;
 pub mod output;
+pub mod progress;
 pub mod prune;
 pub mod status;
 pub mod tag;

@@ -4,11 +4,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use git_carto::config::{Config, KEYS};
 use git_carto::error::{Error, Result};
 use git_carto::output::{print_json, Style};
 use git_carto::tag::{parse_upstream_arg, Bump};
+use git_carto::{completions, manpages};
 use git_carto::{feature, next_tag, prune, status, Fork};
 
 #[derive(Parser)]
@@ -84,6 +85,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the completion script for a shell (`git carto <TAB>` completes).
+    #[command(after_help = completions::INSTALL_HELP)]
+    Completions {
+        /// bash, zsh, fish or powershell.
+        #[arg(value_parser = completions::SHELLS.to_vec())]
+        shell: String,
+    },
+    /// Write man pages (git-carto.1 and one per command) into a directory.
+    #[command(
+        after_help = "Then `git help carto` and `man git-carto` work when <dir> is a man1 directory \
+                      on the manual path, e.g. ~/.local/share/man/man1."
+    )]
+    Manpages {
+        /// Directory to write the pages into (created if missing).
+        dir: PathBuf,
+    },
 }
 
 fn keys_help() -> String {
@@ -115,6 +132,13 @@ fn open(dir: &Option<PathBuf>) -> Result<Fork> {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    git_carto::output::set_verbosity(if cli.quiet {
+        git_carto::output::Verbosity::Quiet
+    } else if cli.verbose {
+        git_carto::output::Verbosity::Verbose
+    } else {
+        git_carto::output::Verbosity::Normal
+    });
     match cli.command {
         Command::Feature {
             name,
@@ -213,6 +237,22 @@ fn run(cli: Cli) -> Result<u8> {
             } else {
                 for (k, v) in config.entries() {
                     println!("{k} = {}    ({})", v.values.join(", "), v.source);
+                }
+            }
+            Ok(0)
+        }
+        Command::Completions { shell } => {
+            print!("{}", completions::script(Cli::command(), &shell)?);
+            Ok(0)
+        }
+        Command::Manpages { dir } => {
+            let dir = match &cli.dir {
+                Some(base) if dir.is_relative() => base.join(dir),
+                _ => dir,
+            };
+            for page in manpages::write(Cli::command(), &dir)? {
+                if !cli.quiet {
+                    println!("{}", page.display());
                 }
             }
             Ok(0)

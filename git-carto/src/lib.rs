@@ -15,6 +15,7 @@ pub mod manpages;
 pub mod next_tag;
 pub mod output;
 pub mod progress;
+pub mod protect;
 pub mod prune;
 pub mod status;
 pub mod tag;

@@ -9,7 +9,7 @@ use git_carto::config::{Config, KEYS};
 use git_carto::error::{Error, Result};
 use git_carto::output::{print_json, Style};
 use git_carto::tag::{parse_upstream_arg, Bump};
-use git_carto::{completions, manpages};
+use git_carto::{completions, manpages, protect};
 use git_carto::{feature, next_tag, prune, status, Fork};
 
 #[derive(Parser)]
@@ -82,6 +82,17 @@ enum Command {
     /// Show the effective configuration and where each value comes from.
     #[command(after_help = keys_help())]
     Config {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare GitHub's branch protection and merge settings with what the process asks for.
+    Protect {
+        /// Exit 1 when GitHub differs (for a scheduled CI job).
+        #[arg(long)]
+        check: bool,
+        /// Set what differs through the GitHub API (needs admin rights).
+        #[arg(long, conflicts_with = "check")]
+        apply: bool,
         #[arg(long)]
         json: bool,
     },
@@ -240,6 +251,27 @@ fn run(cli: Cli) -> Result<u8> {
                 }
             }
             Ok(0)
+        }
+        Command::Protect { check, apply, json } => {
+            let fork = open(&cli.dir)?;
+            let gh = git_carto::github::GitHub::from_env()?;
+            let mode = if apply {
+                protect::Mode::Apply
+            } else if check {
+                protect::Mode::Check
+            } else {
+                protect::Mode::Show
+            };
+            let report = protect::protect(&fork, &gh, mode)?;
+            if json {
+                print_json(&report);
+            } else if !(cli.quiet && !report.drift) {
+                print!(
+                    "{}",
+                    protect::render(&report, Style::detect(Some(&fork.git.repo)))
+                );
+            }
+            Ok(u8::from(report.drift && mode != protect::Mode::Show))
         }
         Command::Completions { shell } => {
             print!("{}", completions::script(Cli::command(), &shell)?);

@@ -48,6 +48,27 @@ impl Git {
         Ok(Git { repo, workdir })
     }
 
+    /// The version of the `git` program on PATH (`git --version`), as
+    /// (major, minor, patch) and the text git printed.
+    pub fn cli_version() -> Result<((u64, u64, u64), String)> {
+        let sh = xshell::Shell::new().map_err(|e| Error::refused(e.to_string()))?;
+        let text = xshell::cmd!(sh, "git --version")
+            .quiet()
+            .read()
+            .map_err(|e| Error::refused(format!("cannot run git: {e}")))?;
+        let number = text
+            .split_whitespace()
+            .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+            .unwrap_or("");
+        let mut parts = number.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+        let version = (
+            parts.next().unwrap_or(0),
+            parts.next().unwrap_or(0),
+            parts.next().unwrap_or(0),
+        );
+        Ok((version, text.trim().to_string()))
+    }
+
     pub fn workdir(&self) -> &Path {
         &self.workdir
     }

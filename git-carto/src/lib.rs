@@ -5,12 +5,14 @@
 
 pub mod completions;
 pub mod config;
+pub mod doctor;
 pub mod error;
 pub mod feature;
 pub mod fork;
 pub mod git;
 pub mod github;
 pub mod hooks;
+pub mod init;
 pub mod manpages;
 pub mod next_tag;
 pub mod output;
@@ -19,6 +21,7 @@ pub mod protect;
 pub mod prune;
 pub mod status;
 pub mod tag;
+pub mod workflows;
 
 pub use error::{Error, Result};
 pub use fork::Fork;

@@ -9,7 +9,7 @@ use git_carto::config::{Config, KEYS};
 use git_carto::error::{Error, Result};
 use git_carto::output::{print_json, Style};
 use git_carto::tag::{parse_upstream_arg, Bump};
-use git_carto::{completions, manpages, protect};
+use git_carto::{completions, doctor, init, manpages, protect};
 use git_carto::{feature, next_tag, prune, status, Fork};
 
 #[derive(Parser)]
@@ -85,6 +85,31 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Turn a plain clone of a fork into a git-carto fork (running it again changes nothing).
+    Init {
+        /// URL of the upstream project (adds and fetches the upstream remote).
+        #[arg(long, value_name = "url")]
+        upstream: Option<String>,
+        /// Also write CI workflows that run git carto: `github` (GitHub Actions).
+        #[arg(long, value_name = "ci", value_parser = ["github"])]
+        workflows: Option<String>,
+        /// Accept every change without asking.
+        #[arg(short, long)]
+        yes: bool,
+        /// The mirror branch, when it is not origin's `main`.
+        #[arg(long, value_name = "branch")]
+        mirror: Option<String>,
+        /// The production branch, when it is not `carto/main`.
+        #[arg(long, value_name = "branch")]
+        production: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check this clone's setup (git, remotes, tags, hooks, config, token) and say how to fix it.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
     /// Compare GitHub's branch protection and merge settings with what the process asks for.
     Protect {
         /// Exit 1 when GitHub differs (for a scheduled CI job).
@@ -130,6 +155,28 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(e.code.exit_code() as u8)
         }
+    }
+}
+
+/// Ask a yes/no question on the terminal; without one there is nobody to ask.
+fn ask(q: &init::Question) -> init::Answer {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return init::Answer::CannotAsk;
+    }
+    let mut err = std::io::stderr();
+    if let Some(diff) = &q.diff {
+        let _ = write!(err, "{diff}");
+    }
+    let _ = write!(err, "{} [y/N] ", q.text);
+    let _ = err.flush();
+    let mut line = String::new();
+    if std::io::stdin().lock().read_line(&mut line).is_err() {
+        return init::Answer::CannotAsk;
+    }
+    match line.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => init::Answer::Yes,
+        _ => init::Answer::No,
     }
 }
 
@@ -251,6 +298,53 @@ fn run(cli: Cli) -> Result<u8> {
                 }
             }
             Ok(0)
+        }
+        Command::Init {
+            upstream,
+            workflows,
+            yes,
+            mirror,
+            production,
+            json,
+        } => {
+            let dir = match &cli.dir {
+                Some(d) => d.clone(),
+                None => std::env::current_dir()
+                    .map_err(|e| Error::usage(format!("no current directory: {e}")))?,
+            };
+            let opts = init::Options {
+                upstream,
+                workflows: workflows.is_some(),
+                yes,
+                mirror,
+                production,
+            };
+            let report = init::init(&dir, &opts, &mut ask)?;
+            if json {
+                print_json(&report);
+            } else if !cli.quiet {
+                let repo = git2::Repository::discover(&dir).ok();
+                print!("{}", init::render(&report, Style::detect(repo.as_ref())));
+            }
+            Ok(0)
+        }
+        Command::Doctor { json } => {
+            let dir = match &cli.dir {
+                Some(d) => d.clone(),
+                None => std::env::current_dir()
+                    .map_err(|e| Error::usage(format!("no current directory: {e}")))?,
+            };
+            let report = doctor::doctor(&dir);
+            if json {
+                print_json(&report);
+            } else {
+                let repo = git2::Repository::discover(&dir).ok();
+                print!(
+                    "{}",
+                    doctor::render(&report, Style::detect(repo.as_ref()), cli.quiet)
+                );
+            }
+            Ok(u8::from(!report.ok))
         }
         Command::Protect { check, apply, json } => {
             let fork = open(&cli.dir)?;

@@ -71,35 +71,50 @@ pub fn parse(segment: &str) -> Option<Report> {
     })
 }
 
-/// A bar for one git operation; `what` names the operation (`fetching upstream`).
+/// A bar for one git operation; `what` names the operation (`fetching
+/// upstream`). Nothing is drawn until git reports progress, so a fetch with
+/// nothing to transfer leaves no trace on the screen.
 pub struct Bar {
-    bar: ProgressBar,
+    what: String,
+    bar: std::cell::OnceCell<ProgressBar>,
 }
 
 impl Bar {
     pub fn new(what: &str) -> Self {
-        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-        // The template is fixed and valid; fall back to indicatif's default
-        // rather than fail a fetch over a cosmetic.
-        let style =
-            ProgressStyle::with_template("{prefix} {msg:<20} [{bar:30}] {pos}/{len} {elapsed}")
-                .map(|s| s.progress_chars("=> "))
-                .unwrap_or_else(|_| ProgressStyle::default_bar());
-        bar.set_style(style);
-        bar.set_prefix(what.to_string());
-        Bar { bar }
+        Bar {
+            what: what.to_string(),
+            bar: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn bar(&self) -> &ProgressBar {
+        self.bar.get_or_init(|| {
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            // The template is fixed and valid; fall back to indicatif's default
+            // rather than fail a fetch over a cosmetic.
+            let style =
+                ProgressStyle::with_template("{prefix} {msg:<20} [{bar:30}] {pos}/{len} {elapsed}")
+                    .map(|s| s.progress_chars("=> "))
+                    .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.set_prefix(self.what.clone());
+            bar
+        })
     }
 
     pub fn update(&self, report: &Report) {
-        self.bar.set_message(report.phase.clone());
+        let bar = self.bar();
+        bar.set_message(report.phase.clone());
         let total = report.total.unwrap_or(report.done).max(report.done);
-        self.bar.set_length(total);
-        self.bar.set_position(report.done);
+        bar.set_length(total);
+        bar.set_position(report.done);
     }
 
     /// Remove the bar: the command prints its own summary.
     pub fn finish(&self) {
-        self.bar.finish_and_clear();
+        if let Some(bar) = self.bar.get() {
+            bar.finish_and_clear();
+        }
     }
 }
 

@@ -359,7 +359,7 @@ fn run(cli: Cli) -> Result<u8> {
             let report = protect::protect(&fork, &gh, mode)?;
             if json {
                 print_json(&report);
-            } else if !(cli.quiet && !report.drift) {
+            } else if !cli.quiet || report.drift {
                 print!(
                     "{}",
                     protect::render(&report, Style::detect(Some(&fork.git.repo)))

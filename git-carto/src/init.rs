@@ -175,6 +175,31 @@ fn decide(git: &Git, config: &Config, opts: &Options) -> Result<Plan> {
         valid_branch(p, "--production")?;
     }
 
+    // The upstream remote, decided before any network call.
+    let upstream_name = config.upstream().to_string();
+    let existing = git.remote_url(&upstream_name);
+    let (remote, upstream_url) = match (existing, &opts.upstream) {
+        (None, None) => {
+            return Err(Error::usage(format!(
+                "no `{upstream_name}` remote: pass --upstream <url of the project you forked>"
+            )))
+        }
+        (None, Some(u)) => (Remote::Add(u.clone()), u.clone()),
+        (Some(e), Some(u)) if !same_url(&e, u) => (
+            Remote::SetUrl {
+                old: e,
+                new: u.clone(),
+            },
+            u.clone(),
+        ),
+        (Some(e), _) => (Remote::Keep, e),
+    };
+    if same_url(&upstream_url, &origin_url) {
+        return Err(Error::usage(format!(
+            "the upstream URL {upstream_url} is the fork's own (`{origin}`): give the URL of \
+             the project you forked"
+        )));
+    }
     git.run_with_progress(&format!("fetching {origin}"), &["fetch", &origin])
         .map_err(|e| {
             Error::refused(format!(
@@ -218,31 +243,6 @@ fn decide(git: &Git, config: &Config, opts: &Options) -> Result<Plan> {
         )));
     }
 
-    // The upstream remote.
-    let upstream_name = config.upstream().to_string();
-    let existing = git.remote_url(&upstream_name);
-    let (remote, upstream_url) = match (existing, &opts.upstream) {
-        (None, None) => {
-            return Err(Error::usage(format!(
-                "no `{upstream_name}` remote: pass --upstream <url of the project you forked>"
-            )))
-        }
-        (None, Some(u)) => (Remote::Add(u.clone()), u.clone()),
-        (Some(e), Some(u)) if !same_url(&e, u) => (
-            Remote::SetUrl {
-                old: e,
-                new: u.clone(),
-            },
-            u.clone(),
-        ),
-        (Some(e), _) => (Remote::Keep, e),
-    };
-    if same_url(&upstream_url, &origin_url) {
-        return Err(Error::usage(format!(
-            "the upstream URL {upstream_url} is the fork's own (`{origin}`): give the URL of \
-             the project you forked"
-        )));
-    }
     let fork = Fork::with(Git::discover(git.workdir())?, config.clone())?;
     let fetch_upstream = !matches!(remote, Remote::Keep) || fork.stable_tags()?.0.is_empty();
 

@@ -229,13 +229,15 @@ fn branch_check(fork: &Fork, checks: &mut Vec<Check>) {
 }
 
 fn hook_checks(git: &Git, checks: &mut Vec<Check>) {
-    let dir = match crate::hooks::hooks_dir(git) {
-        Ok(d) => d,
+    use crate::hooks::State;
+    let report = match crate::hooks::status(git) {
+        Ok(r) => r,
         Err(e) => {
             checks.push(check("hooks", Level::Fail, e.to_string(), None));
             return;
         }
     };
+    let dir = Path::new(&report.dir);
     // Where hooks live when core.hooksPath is not set: ours may sit there
     // unused if someone later pointed core.hooksPath elsewhere.
     let default_dir = git.repo.commondir().join("hooks");
@@ -243,37 +245,43 @@ fn hook_checks(git: &Git, checks: &mut Vec<Check>) {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
     };
-    for name in crate::hooks::HOOKS {
-        let path = dir.join(name);
-        let text = std::fs::read_to_string(&path).ok();
-        let ours = |t: &str| t.contains("git carto hook") || t.contains("git-carto hook");
-        let label = format!("hook {name}");
-        let c = match text {
-            Some(t) if ours(&t) && !executable(&path) => check(
+    let ours = |p: &Path| {
+        std::fs::read_to_string(p)
+            .is_ok_and(|t| t.contains("git carto hook") || t.contains("git-carto hook"))
+    };
+    for h in &report.hooks {
+        let label = format!("hook {}", h.name);
+        let path = Path::new(&h.path);
+        let c = match h.state {
+            State::Installed | State::Outdated if !executable(path) => check(
                 &label,
                 Level::Fail,
-                format!("{} is not executable, so git skips it", path.display()),
-                Some(format!("chmod +x {}", path.display())),
+                format!("{} is not executable, so git skips it", h.path),
+                Some(format!("chmod +x {}", h.path)),
             ),
-            Some(t) if ours(&t) => check(&label, Level::Ok, path.display().to_string(), None),
-            Some(_) => check(
+            State::Installed => check(&label, Level::Ok, h.path.clone(), None),
+            State::Outdated => check(
                 &label,
                 Level::Warn,
-                format!("{} is another hook, not git carto's", path.display()),
+                format!("{} is from another version of git carto", h.path),
+                Some("git carto hooks install".into()),
+            ),
+            State::Foreign => check(
+                &label,
+                Level::Warn,
+                format!("{} is another hook, not git carto's", h.path),
                 Some("git carto hooks install (keeps the existing hook and runs it first)".into()),
             ),
-            None => {
-                let stranded = default_dir.join(name);
-                let shadowed = !same_dir(&dir, &default_dir)
-                    && std::fs::read_to_string(&stranded).is_ok_and(|t| ours(&t));
-                if shadowed {
+            State::Missing => {
+                let stranded = default_dir.join(&h.name);
+                if !same_dir(dir, &default_dir) && ours(&stranded) {
                     check(
                         &label,
                         Level::Fail,
                         format!(
                             "installed in {} but core.hooksPath makes git run hooks from {}",
                             stranded.display(),
-                            dir.display()
+                            report.dir
                         ),
                         Some("git carto hooks install (installs where git looks)".into()),
                     )

@@ -3,6 +3,7 @@
 //! releases, which commits are the fork's own). Ancestry decides, never author
 //! or message.
 
+use std::collections::{BinaryHeap, HashSet};
 use std::path::Path;
 
 use git2::Oid;
@@ -59,13 +60,13 @@ impl Fork {
     /// Every tag that looks like a release of this fork.
     pub fn release_tags(&self) -> Result<ReleaseTags> {
         let mut out = ReleaseTags::default();
-        for name in self.git.tag_names(&self.release_format.glob())? {
+        for name in self.git.tag_names(self.release_format.prefix())? {
             match self.release_format.parse(&name) {
                 Some(tag) => out.parsed.push(tag),
                 // A format like `v{upstream}-carto.{fork}` shares its prefix with
                 // upstream's tags: those are not malformed releases.
                 None if self.stable.parse(&name).is_some() => {}
-                None if self.release_format.glob() == "v*"
+                None if self.release_format.prefix() == "v"
                     && !name.contains(self.fork_marker()) => {}
                 None => out.unparsed.push(name),
             }
@@ -83,8 +84,8 @@ impl Fork {
     pub fn stable_tags(&self) -> Result<(Vec<StableTag>, Vec<String>)> {
         let mut tags = Vec::new();
         let mut skipped = Vec::new();
-        for glob in self.stable.globs() {
-            for name in self.git.tag_names(&glob)? {
+        for prefix in self.stable.prefixes() {
+            for name in self.git.tag_names(&prefix)? {
                 match self.stable.parse(&name) {
                     Some(version) => tags.push(StableTag { name, version }),
                     None if name.contains("stable") => skipped.push(name),
@@ -100,7 +101,7 @@ impl Fork {
     /// The upstream version of a commit: the newest stable tag that is an
     /// ancestor of it.
     pub fn upstream_of(&self, commit: Oid, stable: &[StableTag]) -> Result<Option<StableTag>> {
-        let mut reach = self.git.reach(commit)?;
+        let mut reach = self.git.reach(&[commit])?;
         for tag in stable {
             let Some(target) = self.git.tag_commit(&tag.name) else {
                 continue;
@@ -121,7 +122,7 @@ impl Fork {
     ) -> Result<Option<ReleaseTag>> {
         let mut sorted: Vec<&ReleaseTag> = releases.iter().collect();
         sorted.sort_by(|a, b| (&b.upstream, &b.fork).cmp(&(&a.upstream, &a.fork)));
-        let mut reach = self.git.reach(commit)?;
+        let mut reach = self.git.reach(&[commit])?;
         for tag in sorted {
             let Some(target) = self.git.tag_commit(&tag.name) else {
                 continue;
@@ -154,6 +155,12 @@ impl Fork {
     /// Commits reachable from `tip` but not from `base` nor any upstream ref,
     /// newest first: the fork's own work. Mirror merges (a merge whose tree is
     /// exactly an upstream parent's tree) are upstream content and left out.
+    ///
+    /// Walks newest-first from `tip` and stops descending at anything proven
+    /// upstream or below `base`; proofs use date-bounded [`crate::git::Reach`]
+    /// walks, and a mirror merge is recognised in O(1) when its upstream parent
+    /// is a tag tip, so a mirror made of hundreds of merges costs hundreds of
+    /// commits, not the whole history.
     pub fn fork_commits(
         &self,
         tip: Oid,
@@ -161,30 +168,57 @@ impl Fork {
         upstream_tips: &[Oid],
     ) -> Result<Vec<Oid>> {
         let repo = &self.git.repo;
-        let mut walk = repo.revwalk()?;
-        walk.set_sorting(git2::Sort::TOPOLOGICAL)?;
-        walk.push(tip)?;
-        if let Some(base) = base {
-            walk.hide(base)?;
-        }
-        for t in upstream_tips {
-            walk.hide(*t)?;
-        }
+        let tip_set: HashSet<Oid> = upstream_tips.iter().copied().collect();
+        let mut upstream = self.git.reach(upstream_tips)?;
+        let mut below_base = match base {
+            Some(b) => Some(self.git.reach(&[b])?),
+            None => None,
+        };
+        let mut is_upstream =
+            |oid: Oid| -> Result<bool> { Ok(tip_set.contains(&oid) || upstream.contains(oid)?) };
+        let mut heap: BinaryHeap<(i64, Oid)> = BinaryHeap::new();
+        let mut queued: HashSet<Oid> = HashSet::new();
+        queued.insert(tip);
+        heap.push((self.git.commit_time(tip)?, tip));
         let mut out = Vec::new();
-        let walked: Vec<Oid> = walk.collect::<std::result::Result<_, _>>()?;
-        let in_walk: std::collections::HashSet<Oid> = walked.iter().copied().collect();
-        for oid in walked {
-            let commit = repo.find_commit(oid)?;
-            if commit.parent_count() > 1 {
-                let tree = commit.tree_id();
-                let mirror_merge = commit
-                    .parents()
-                    .any(|p| !in_walk.contains(&p.id()) && p.tree_id() == tree);
-                if mirror_merge {
+        while let Some((_, oid)) = heap.pop() {
+            if let Some(b) = below_base.as_mut() {
+                if b.contains(oid)? {
                     continue;
                 }
             }
-            out.push(oid);
+            if tip_set.contains(&oid) {
+                continue;
+            }
+            let commit = repo.find_commit(oid)?;
+            // A mirror merge over a tag tip is recognised without any walk; only
+            // other commits need the upstream reachability proof.
+            let tree_parent = |known: &mut dyn FnMut(Oid) -> Result<bool>| -> Result<Option<Oid>> {
+                if commit.parent_count() < 2 {
+                    return Ok(None);
+                }
+                for p in commit.parents() {
+                    if p.tree_id() == commit.tree_id() && known(p.id())? {
+                        return Ok(Some(p.id()));
+                    }
+                }
+                Ok(None)
+            };
+            let mut mirror_parent = tree_parent(&mut |p| Ok(tip_set.contains(&p)))?;
+            if mirror_parent.is_none() {
+                if is_upstream(oid)? {
+                    continue;
+                }
+                mirror_parent = tree_parent(&mut is_upstream)?;
+            }
+            if mirror_parent.is_none() {
+                out.push(oid);
+            }
+            for p in commit.parents() {
+                if Some(p.id()) != mirror_parent && queued.insert(p.id()) {
+                    heap.push((p.time().seconds(), p.id()));
+                }
+            }
         }
         Ok(out)
     }

@@ -6,16 +6,20 @@
 //! `git` CLI (xshell), so users' credential helpers, SSH config, hooks and LFS
 //! behave exactly as with plain git.
 
-use std::collections::HashSet;
+use std::collections::{BinaryHeap, HashSet};
 use std::path::{Path, PathBuf};
 
-use git2::{BranchType, Oid, Repository, Sort};
+use git2::{BranchType, Oid, Repository};
 
 use crate::error::{Error, Result, ResultExt};
+use crate::tags_file::Tags;
 
 pub struct Git {
     pub repo: Repository,
     workdir: PathBuf,
+    /// Tag refs read once per process (see `tags_file`); `None` inside when
+    /// the repository's ref format needs libgit2.
+    tags: std::cell::OnceCell<Option<Tags>>,
 }
 
 /// Output of a git CLI call.
@@ -28,6 +32,10 @@ impl Git {
     /// Open the repository containing `dir`, the way git finds it (honours
     /// `GIT_DIR`, `GIT_WORK_TREE` and `GIT_CEILING_DIRECTORIES`).
     pub fn discover(dir: &Path) -> Result<Self> {
+        // libgit2 re-hashes every object it reads by default (SHA-1 with
+        // collision detection): a third of `next-tag`'s time on a large
+        // repository. git itself does not; objects come from git's own store.
+        git2::opts::strict_hash_verification(false);
         let repo = if std::env::var_os("GIT_DIR").is_some() {
             Repository::open_from_env()
         } else {
@@ -45,7 +53,11 @@ impl Git {
             .workdir()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| repo.path().to_path_buf());
-        Ok(Git { repo, workdir })
+        Ok(Git {
+            repo,
+            workdir,
+            tags: std::cell::OnceCell::new(),
+        })
     }
 
     /// The version of the `git` program on PATH (`git --version`), as
@@ -288,23 +300,81 @@ impl Git {
         Ok(ancestor == of || self.repo.graph_descendant_of(of, ancestor)?)
     }
 
+    /// Whether `tip` extends `ancestor` (equal or a descendant). Follows the
+    /// first-parent chain first, since a push or a mirror merge nearly always
+    /// extends the old tip along it; that answers at once where libgit2's
+    /// merge-base walk would read everything in between (50k upstream commits
+    /// for a mirror merge).
+    pub fn extends(&self, tip: Oid, ancestor: Oid) -> Result<bool> {
+        if tip == ancestor {
+            return Ok(true);
+        }
+        let floor = self.commit_time(ancestor)? - SLACK_SECONDS;
+        let mut commit = self.repo.find_commit(tip)?;
+        for _ in 0..10_000 {
+            let Ok(parent) = commit.parent(0) else {
+                break;
+            };
+            if parent.id() == ancestor {
+                return Ok(true);
+            }
+            if parent.time().seconds() < floor {
+                break;
+            }
+            commit = parent;
+        }
+        self.is_ancestor(ancestor, tip)
+    }
+
     /// (ahead, behind) of `local` against `upstream`.
     pub fn ahead_behind(&self, local: Oid, upstream: Oid) -> Result<(usize, usize)> {
         Ok(self.repo.graph_ahead_behind(local, upstream)?)
     }
 
-    /// Tag names matching a glob (`carto-v*`), without peeling: listing is the
-    /// hot path of `next-tag` over tens of thousands of tags.
-    pub fn tag_names(&self, glob: &str) -> Result<Vec<String>> {
-        let names = self.repo.tag_names(Some(glob))?;
-        Ok(names
-            .iter()
-            .filter_map(|n| n.ok().flatten().map(str::to_string))
-            .collect())
+    fn tag_table(&self) -> Option<&Tags> {
+        self.tags
+            .get_or_init(|| Tags::read(self.repo.commondir()))
+            .as_ref()
+    }
+
+    /// Tag names starting with `prefix`, sorted: listing is the hot path of
+    /// `next-tag` and `status` over tens of thousands of tags.
+    pub fn tag_names(&self, prefix: &str) -> Result<Vec<String>> {
+        let mut names: Vec<String> = match self.tag_table() {
+            Some(table) => {
+                return Ok(table
+                    .names_with_prefix(prefix)
+                    .map(str::to_string)
+                    .collect())
+            }
+            None => {
+                let glob = format!("{}*", glob_escape(prefix));
+                let names = self.repo.tag_names(Some(&glob))?;
+                names
+                    .iter()
+                    .filter_map(|n| n.ok().flatten().map(str::to_string))
+                    .collect()
+            }
+        };
+        names.sort_unstable();
+        Ok(names)
     }
 
     /// The commit a tag points at (annotated tags peeled).
     pub fn tag_commit(&self, name: &str) -> Option<Oid> {
+        if let Some(table) = self.tag_table() {
+            let tag = table.get(name)?;
+            if let Some(peeled) = tag.peeled {
+                return Some(peeled);
+            }
+            return self
+                .repo
+                .find_object(tag.target, None)
+                .ok()?
+                .peel_to_commit()
+                .ok()
+                .map(|c| c.id());
+        }
         let r = self
             .repo
             .find_reference(&format!("refs/tags/{name}"))
@@ -314,6 +384,45 @@ impl Git {
 
     pub fn is_shallow(&self) -> bool {
         self.repo.is_shallow()
+    }
+
+    /// The shallow boundary: commits whose parents this clone does not have
+    /// (`<common dir>/shallow`). A walk that reaches one cannot be complete.
+    pub fn shallow_commits(&self) -> Result<HashSet<Oid>> {
+        let path = self.repo.commondir().join("shallow");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
+            Err(e) => return Err(Error::from(e).context(format!("reading {}", path.display()))),
+        };
+        Ok(text
+            .lines()
+            .filter_map(|l| Oid::from_str(l.trim()).ok())
+            .collect())
+    }
+
+    /// Commits reachable from `tip` and from none of `hide`, in walk order.
+    pub fn walk(&self, tip: Oid, hide: &[Oid]) -> Result<Vec<Oid>> {
+        let mut walk = self.repo.revwalk()?;
+        walk.push(tip)?;
+        for h in hide {
+            walk.hide(*h)?;
+        }
+        Ok(walk.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Tips of `refs/remotes/<remote>/*`: what this clone last saw on a remote.
+    pub fn remote_tips(&self, remote: &str) -> Result<Vec<Oid>> {
+        let mut tips = Vec::new();
+        for r in self
+            .repo
+            .references_glob(&format!("refs/remotes/{remote}/*"))?
+        {
+            if let Ok(c) = r?.peel_to_commit() {
+                tips.push(c.id());
+            }
+        }
+        Ok(tips)
     }
 
     /// Content of a file at a commit, if present and UTF-8.
@@ -334,18 +443,19 @@ impl Git {
         Ok(self.repo.find_commit(oid)?.time().seconds())
     }
 
-    /// A reachability oracle from `tip`; see [`Reach`].
-    pub fn reach(&self, tip: Oid) -> Result<Reach<'_>> {
-        let mut walk = self.repo.revwalk()?;
-        walk.set_sorting(Sort::TIME)?;
-        walk.push(tip)?;
-        Ok(Reach {
+    /// A reachability oracle from one or more tips; see [`Reach`].
+    pub fn reach(&self, tips: &[Oid]) -> Result<Reach<'_>> {
+        let mut reach = Reach {
             git: self,
-            walk,
+            heap: BinaryHeap::new(),
             seen: HashSet::new(),
-            oldest: i64::MAX,
-            done: false,
-        })
+        };
+        for &tip in tips {
+            if reach.seen.insert(tip) {
+                reach.heap.push((self.commit_time(tip)?, tip));
+            }
+        }
+        Ok(reach)
     }
 }
 
@@ -357,18 +467,20 @@ fn trace(args: &[&str]) {
     }
 }
 
-/// Answers "is X an ancestor of the tip?" for many X with one incremental walk.
+/// Answers "is X an ancestor of the tips?" for many X with one incremental walk.
 ///
 /// The walk goes newest-first and stops a day below the candidate's commit time,
-/// the same date heuristic git uses without a commit-graph: asking about recent
-/// tags (the usual case: the newest stable tag merged into production) touches
-/// only recent history instead of 100k commits, and several questions share work.
+/// the date heuristic git itself uses without a commit-graph. Asking about
+/// recent commits (the usual case: the newest stable tag merged into
+/// production) touches only recent history instead of 100k commits, and the
+/// questions share one walk. libgit2's own time-sorted revwalk cannot do this:
+/// any sorting makes it walk the whole history before yielding.
 pub struct Reach<'g> {
     git: &'g Git,
-    walk: git2::Revwalk<'g>,
+    /// Commits reached but not expanded yet, newest first.
+    heap: BinaryHeap<(i64, Oid)>,
+    /// Every commit known reachable (queued or expanded).
     seen: HashSet<Oid>,
-    oldest: i64,
-    done: bool,
 }
 
 /// Clock-skew allowance for the date cut-off.
@@ -379,20 +491,33 @@ impl Reach<'_> {
         if self.seen.contains(&oid) {
             return Ok(true);
         }
-        let target = self.git.commit_time(oid)?;
-        while !self.done && self.oldest >= target - SLACK_SECONDS {
-            match self.walk.next() {
-                Some(next) => {
-                    let next = next?;
-                    self.oldest = self.oldest.min(self.git.commit_time(next)?);
-                    self.seen.insert(next);
-                    if next == oid {
-                        return Ok(true);
-                    }
+        let floor = self.git.commit_time(oid)? - SLACK_SECONDS;
+        while self.heap.peek().is_some_and(|(t, _)| *t >= floor) {
+            let Some((_, next)) = self.heap.pop() else {
+                break;
+            };
+            let commit = self.git.repo.find_commit(next)?;
+            for parent in commit.parents() {
+                if self.seen.insert(parent.id()) {
+                    self.heap.push((parent.time().seconds(), parent.id()));
                 }
-                None => self.done = true,
+            }
+            if self.seen.contains(&oid) {
+                return Ok(true);
             }
         }
-        Ok(self.seen.contains(&oid))
+        Ok(false)
     }
+}
+
+/// Escape fnmatch metacharacters so a literal prefix stays literal.
+fn glob_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

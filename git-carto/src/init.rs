@@ -103,6 +103,7 @@ enum Undo {
     SetUrl(String, String),
     DeleteBranch(String),
     Restore(PathBuf, Option<Vec<u8>>),
+    UninstallHooks,
 }
 
 pub fn init(
@@ -482,6 +483,9 @@ fn execute(git: Git, config: Config, plan: Plan) -> Result<Report> {
                 Undo::Restore(path, Some(bytes)) => {
                     let _ = std::fs::write(&path, bytes);
                 }
+                Undo::UninstallHooks => {
+                    let _ = crate::hooks::uninstall(&git);
+                }
             }
         }
         return Err(e);
@@ -632,7 +636,8 @@ fn apply(git: &Git, config: &Config, plan: &Plan, done: &mut Done) -> Result<()>
         done.to_commit.push(FILE_NAME.to_string());
     }
 
-    done.steps.push(install_hooks(git)?);
+    let hooks = install_hooks(git, &mut done.undo)?;
+    done.steps.push(hooks);
 
     for (f, old) in &plan.workflows {
         if old.as_deref() == Some(f.text.as_str()) {
@@ -667,44 +672,37 @@ fn apply(git: &Git, config: &Config, plan: &Plan, done: &mut Done) -> Result<()>
     Ok(())
 }
 
-/// Install the commit-msg and pre-push hooks where git looks for them.
-fn install_hooks(git: &Git) -> Result<Step> {
-    let before = crate::hooks::installed(git)?;
-    let names: Vec<&str> = before.iter().map(|(n, _)| n.as_str()).collect();
-    if before.iter().all(|(_, ours)| *ours) {
+/// Install the commit-msg and pre-push hooks where git looks for them
+/// (`hooks install`: existing hooks are chained, never replaced).
+fn install_hooks(git: &Git, undo: &mut Vec<Undo>) -> Result<Step> {
+    use crate::hooks::State;
+    let before = crate::hooks::status(git)?;
+    let names: Vec<&str> = before.hooks.iter().map(|h| h.name.as_str()).collect();
+    if before.hooks.iter().all(|h| h.state == State::Installed) {
         return Ok(step(
             "hooks",
             Status::Unchanged,
-            format!("{} installed", names.join(", ")),
+            format!("{} installed in {}", names.join(", "), before.dir),
         ));
     }
-    // `git carto hooks install` of this very binary does the installing, so
-    // chaining to existing hooks behaves exactly as when run by hand.
-    let exe = std::env::current_exe()?;
-    let out = std::process::Command::new(exe)
-        .args(["hooks", "install"])
-        .current_dir(git.workdir())
-        .stdin(std::process::Stdio::null())
-        .output()?;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.success() {
-        Ok(step(
-            "hooks",
-            Status::Done,
-            format!("installed {}", names.join(", ")),
-        ))
-    } else if stderr.contains("unrecognized subcommand") {
-        Ok(step(
-            "hooks",
-            Status::Skipped,
-            "this git-carto has no `hooks install` yet: hooks not installed",
-        ))
-    } else {
-        Err(Error::refused(format!(
-            "installing the hooks failed: {}",
-            stderr.trim()
-        )))
+    let none_were_ours = before
+        .hooks
+        .iter()
+        .all(|h| matches!(h.state, State::Missing | State::Foreign));
+    let after = crate::hooks::install(git)?;
+    if none_were_ours {
+        undo.push(Undo::UninstallHooks);
     }
+    let actions: Vec<String> = after
+        .hooks
+        .iter()
+        .map(|h| format!("{}: {}", h.name, h.action.as_deref().unwrap_or("installed")))
+        .collect();
+    Ok(step(
+        "hooks",
+        Status::Done,
+        format!("hooks in {}: {}", after.dir, actions.join("; ")),
+    ))
 }
 
 /// The report for a person: one line per step, then what to commit.

@@ -9,8 +9,8 @@ use git_carto::config::{Config, KEYS};
 use git_carto::error::{Error, Result};
 use git_carto::output::{print_json, Style};
 use git_carto::tag::{parse_upstream_arg, Bump};
+use git_carto::{auto_bump, feature, hooks, lint, next_tag, pre_push, prune, status, Fork};
 use git_carto::{completions, doctor, init, manpages, protect};
-use git_carto::{feature, next_tag, prune, status, Fork};
 
 #[derive(Parser)]
 #[command(
@@ -79,6 +79,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Install, remove or show the commit-msg and pre-push hooks.
+    Hooks {
+        #[command(subcommand)]
+        action: HooksAction,
+    },
+    /// Run one hook's checks (what the installed hooks call).
+    Hook {
+        #[command(subcommand)]
+        hook: HookName,
+    },
+    /// Check the commit messages of fork commits over a range (for CI).
+    Lint {
+        /// A..B, or one revision (its commits not on production).
+        /// Default: HEAD's commits not on origin's production branch.
+        range: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the effective configuration and where each value comes from.
     #[command(after_help = keys_help())]
     Config {
@@ -136,6 +154,41 @@ enum Command {
     Manpages {
         /// Directory to write the pages into (created if missing).
         dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum HooksAction {
+    /// Write the hooks where git looks for them, keeping any hook already there.
+    Install {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove our hooks and put back what was there before.
+    Uninstall {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Say which hooks are installed where.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum HookName {
+    /// Check a commit message file (Conventional Commits, commit.* config).
+    CommitMsg {
+        /// The file git passes (.git/COMMIT_EDITMSG).
+        file: PathBuf,
+    },
+    /// Check a push; git's ref lines come on standard input.
+    PrePush {
+        /// Remote name (or URL when pushing to a URL).
+        remote: Option<String>,
+        /// Remote URL.
+        url: Option<String>,
     },
 }
 
@@ -265,13 +318,69 @@ fn run(cli: Cli) -> Result<u8> {
                 at,
                 force,
             };
-            let next = next_tag::next_tag(&fork, &req, None)?;
+            let next = next_tag::next_tag(&fork, &req, Some(&auto_bump::auto_bump))?;
             if json {
                 print_json(&next);
             } else {
                 println!("{}", next.tag);
             }
             Ok(0)
+        }
+        Command::Hooks { action } => {
+            let fork = open(&cli.dir)?;
+            let (report, json) = match action {
+                HooksAction::Install { json } => (hooks::install(&fork.git)?, json),
+                HooksAction::Uninstall { json } => (hooks::uninstall(&fork.git)?, json),
+                HooksAction::Status { json } => (hooks::status(&fork.git)?, json),
+            };
+            if json {
+                print_json(&report);
+            } else if !cli.quiet {
+                print!("{}", render_hooks(&report));
+            }
+            Ok(0)
+        }
+        Command::Hook { hook } => {
+            let dir = match &cli.dir {
+                Some(d) => d.clone(),
+                None => std::env::current_dir()
+                    .map_err(|e| Error::usage(format!("no current directory: {e}")))?,
+            };
+            let outcome = match hook {
+                HookName::CommitMsg { file } => hooks::commit_msg(&dir, &file)?,
+                HookName::PrePush { remote, url } => {
+                    let (remote, url, input) = match (remote, pre_push::from_pre_commit_env()) {
+                        (None, Some(env)) => env,
+                        (Some(remote), _) => {
+                            let mut input = String::new();
+                            std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)
+                                .map_err(|e| Error::usage(format!("cannot read the ref lines: {e}")))?;
+                            let url = url.unwrap_or_else(|| remote.clone());
+                            (remote, url, input)
+                        }
+                        (None, None) => {
+                            return Err(Error::usage(
+                                "usage: git carto hook pre-push <remote> <url> (ref lines on standard input)",
+                            ))
+                        }
+                    };
+                    hooks::pre_push(&dir, &remote, &url, input.as_bytes())?
+                }
+            };
+            if let Some(m) = outcome.message {
+                eprint!("{m}{}", if m.ends_with('\n') { "" } else { "\n" });
+            }
+            Ok(outcome.code)
+        }
+        Command::Lint { range, json } => {
+            let fork = open(&cli.dir)?;
+            let report = lint::lint(&fork, range.as_deref())?;
+            if json {
+                print_json(&report);
+            } else if !cli.quiet || !report.ok {
+                print!("{}", lint::render(&report));
+            }
+            Ok(if report.ok { 0 } else { 1 })
         }
         Command::Config { json } => {
             let fork = open(&cli.dir);
@@ -384,4 +493,35 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
     }
+}
+
+fn render_hooks(r: &hooks::HooksReport) -> String {
+    let mut s = format!("Hooks directory: {}", r.dir);
+    if let Some(p) = &r.hooks_path {
+        s.push_str(&format!(" (core.hooksPath = {p})"));
+    }
+    s.push('\n');
+    if r.shared {
+        s.push_str("note: this directory is outside the repository: its hooks apply to every repository that uses it\n");
+    }
+    for h in &r.hooks {
+        let state = match h.state {
+            hooks::State::Installed => "installed",
+            hooks::State::Outdated => "installed (outdated: run `git carto hooks install`)",
+            hooks::State::Foreign => "another hook (not git carto's)",
+            hooks::State::Missing => "not installed",
+        };
+        s.push_str(&format!(
+            "  {:<11} {}",
+            h.name,
+            h.action.as_deref().unwrap_or(state)
+        ));
+        if let Some(c) = &h.chained {
+            if h.action.is_none() {
+                s.push_str(&format!("; runs {c} first"));
+            }
+        }
+        s.push('\n');
+    }
+    s
 }

@@ -46,6 +46,9 @@ pub struct ReleaseState {
     pub upstream_version: Option<String>,
     pub last: Option<String>,
     pub unreleased: Vec<CommitRef>,
+    /// The bump `next-tag auto` would apply to the unreleased commits.
+    pub implied_bump: Option<crate::tag::Bump>,
+    pub implied_by: Option<crate::next_tag::Decision>,
 }
 
 #[derive(Debug, Serialize)]
@@ -116,6 +119,8 @@ pub fn status(fork: &Fork) -> Result<Status> {
         upstream_version: None,
         last: None,
         unreleased: Vec::new(),
+        implied_bump: None,
+        implied_by: None,
     };
     if let Some(tip) = prod_origin.or(prod_local) {
         release.upstream_version = fork
@@ -131,6 +136,10 @@ pub fn status(fork: &Fork) -> Result<Status> {
                 .map(|c| c.parent_count() < 2)
                 .unwrap_or(true)
         });
+        if let Some((bump, by)) = crate::auto_bump::implied(fork, &commits)? {
+            release.implied_bump = Some(bump);
+            release.implied_by = Some(by);
+        }
         release.unreleased = commit_refs(fork, commits)?;
     }
 
@@ -252,6 +261,13 @@ pub fn render(s: &Status, style: Style) -> String {
         r.upstream_version.as_deref().unwrap_or("unknown"),
         r.unreleased.len()
     ));
+    if let (Some(bump), Some(by)) = (&r.implied_bump, &r.implied_by) {
+        line(format!(
+            "            implied bump: {bump} (by {} {})",
+            &by.commit[..7],
+            by.subject
+        ));
+    }
     for c in r.unreleased.iter().take(10) {
         line(format!("    {} {}", style.dim(&c.id[..7]), c.subject));
     }

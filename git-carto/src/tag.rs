@@ -92,13 +92,18 @@ impl Template {
         out
     }
 
-    /// A glob for listing candidate refs: the literal text before the first
-    /// placeholder followed by `*`.
-    pub fn glob(&self) -> String {
+    /// The literal text before the first placeholder: every matching name
+    /// starts with it, so listing candidates is a prefix scan.
+    pub fn prefix(&self) -> &str {
         match self.parts.first() {
-            Some(Part::Lit(s)) => format!("{s}*"),
-            _ => "*".to_string(),
+            Some(Part::Lit(s)) => s,
+            _ => "",
         }
+    }
+
+    /// [`Template::prefix`] as a glob, for `git` commands that take patterns.
+    pub fn glob(&self) -> String {
+        format!("{}*", self.prefix())
     }
 
     /// Match a name; each placeholder must be a plain `X.Y.Z` version.
@@ -188,6 +193,10 @@ impl ReleaseFormat {
         self.0.glob()
     }
 
+    pub fn prefix(&self) -> &str {
+        self.0.prefix()
+    }
+
     pub fn parse(&self, name: &str) -> Option<ReleaseTag> {
         let parts = self.0.parse(name)?;
         let get = |h: &str| parts.iter().find(|(n, _)| n == h).map(|(_, v)| v.clone());
@@ -223,13 +232,17 @@ impl StablePatterns {
 
     /// Globs to list candidates with, deduplicated.
     pub fn globs(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for t in &self.0 {
-            let g = t.glob();
-            if !out.contains(&g) {
-                out.push(g);
-            }
-        }
+        self.prefixes().iter().map(|p| format!("{p}*")).collect()
+    }
+
+    /// Literal prefixes of the patterns; none is a prefix of another, so each
+    /// tag is listed once.
+    pub fn prefixes(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.0.iter().map(|t| t.prefix().to_string()).collect();
+        out.sort();
+        out.dedup();
+        let all = out.clone();
+        out.retain(|p| !all.iter().any(|q| q != p && p.starts_with(q.as_str())));
         out
     }
 

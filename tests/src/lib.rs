@@ -63,6 +63,11 @@ impl Run {
         }
     }
 
+    /// From a process a test started itself (custom environment or input).
+    pub fn from_output(out: Output) -> Self {
+        Self::from(out)
+    }
+
     #[track_caller]
     pub fn ok(self) -> Self {
         assert_eq!(

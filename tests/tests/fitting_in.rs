@@ -410,14 +410,8 @@ fn doctor_finds_each_problem_and_says_how_to_fix_it() {
 #[test]
 fn doctor_sees_hooks_shadowed_by_core_hookspath() {
     let f = Fixture::new();
-    let hook = "#!/bin/sh\nexec git carto hook commit-msg \"$@\"\n";
-    f.write(&f.work, ".git/hooks/commit-msg", hook);
+    f.carto(&["hooks", "install"]).ok();
     let path = f.work.join(".git/hooks/commit-msg");
-    std::process::Command::new("chmod")
-        .arg("+x")
-        .arg(&path)
-        .status()
-        .unwrap();
     let out = f.carto(&["doctor"]).ok();
     assert!(
         line(&out.stdout, "hook commit-msg").starts_with("ok"),

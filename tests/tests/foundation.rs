@@ -494,3 +494,25 @@ fn xtask_help_lists_its_commands() {
         assert!(out.stdout.contains(cmd), "{}", out.stdout);
     }
 }
+
+#[test]
+fn packed_and_loose_tags_are_read_like_git_reads_them() {
+    let f = Fixture::new();
+    f.git(&f.work, &["tag", "carto-v1.75.2-0.1.4", "HEAD~1"]);
+    f.git(&f.work, &["pack-refs", "--all"]);
+    assert!(!f.work.join(".git/refs/tags/carto-v1.75.2-0.1.4").exists());
+    assert_eq!(f.carto(&["next-tag"]).ok().stdout, "carto-v1.75.2-0.1.5\n");
+    // A loose tag written after packing wins over nothing and adds to the list.
+    f.git(
+        &f.work,
+        &["tag", "-a", "-m", "r", "carto-v1.75.2-0.3.0", "HEAD"],
+    );
+    assert_eq!(f.carto(&["next-tag"]).ok().stdout, "carto-v1.75.2-0.3.1\n");
+    // Peeled ids from packed-refs point at the commit, not the tag object.
+    f.merge_upstream_into_production("v1.77.4-stable");
+    f.git(&f.work, &["pack-refs", "--all"]);
+    assert_eq!(
+        f.carto(&["next-tag", "--upstream", "1.77.4"]).ok().stdout,
+        "carto-v1.77.4-0.1.0\n"
+    );
+}

@@ -107,6 +107,11 @@ fn a_fresh_clone_becomes_a_fork_in_one_step() {
             "{name}"
         );
     }
+    // The hooks are installed where git looks for them.
+    let hooks = f.carto_in(&dir, &["hooks", "status", "--json"]).ok().json();
+    for h in hooks["hooks"].as_array().unwrap() {
+        assert_eq!(h["state"], "installed", "{hooks:#}");
+    }
     // It says what it did and what to commit.
     for text in [
         "added remote `upstream`",
@@ -136,6 +141,7 @@ fn running_init_twice_changes_nothing_the_second_time() {
     )
     .ok();
     let before = snapshot(&f, &dir);
+    assert!(before.contains("git carto hook") || before.contains("git-carto hook"));
     // No flags needed the second time, and no question is asked.
     let again = f
         .carto_in(&dir, &["init", "--workflows", "github", "--json"])
@@ -412,4 +418,32 @@ fn quiet_prints_nothing_and_verbose_shows_the_git_commands() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn an_existing_hook_is_kept_and_chained() {
+    let f = Fixture::new();
+    let dir = fresh_clone(&f, "chained");
+    let mine = "#!/bin/sh\necho mine >> \"$(git rev-parse --git-dir)/ran\"\n";
+    f.write(&dir, ".git/hooks/pre-push", mine);
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(dir.join(".git/hooks/pre-push"))
+        .status()
+        .unwrap();
+    let j = f
+        .carto_in(
+            &dir,
+            &["init", "--upstream", &upstream_url(&f), "--yes", "--json"],
+        )
+        .ok()
+        .json();
+    let hooks = &step(&j, "hooks")[0];
+    assert_eq!(hooks["status"], "done");
+    assert!(
+        hooks["detail"].as_str().unwrap().contains("runs first"),
+        "{hooks}"
+    );
+    let kept = std::fs::read_to_string(dir.join(".git/hooks/pre-push.carto-chained")).unwrap();
+    assert_eq!(kept, mine);
 }

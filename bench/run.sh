@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Whole-process benchmarks of git-carto against git itself, on a generated
+# large repository (see tests/src/bin/carto-gen.rs). Prints hyperfine tables,
+# the ratios the issues set as targets, and peak memory.
+#
+#   bench/run.sh            # all groups
+#   bench/run.sh tags       # one group: tags | status | hooks
+# BENCH_DIR (default /tmp/carto-bench) keeps the generated repository between runs.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+command -v hyperfine >/dev/null || { echo "bench/run.sh needs hyperfine: apt-get install hyperfine" >&2; exit 2; }
+cd "$root"
+cargo build --release --quiet -p git-carto -p carto-tests --bin git-carto --bin carto-gen
+bin="$root/target/release"
+export PATH="$bin:$PATH"
+dir=${BENCH_DIR:-/tmp/carto-bench}
+repo="$dir/repo"
+[ -d "$repo" ] || "$bin/carto-gen" "$repo"
+out="$dir/results"
+mkdir -p "$out"
+groups=${*:-tags status hooks}
+
+# ratio <json> <name-of-ours> <name-of-git>: mean(ours)/mean(git)
+ratio() {
+  python3 - "$@" <<'PY'
+import json, sys
+data = {r["command"]: r["mean"] for r in json.load(open(sys.argv[1]))["results"]}
+ours, base = data[sys.argv[2]], data[sys.argv[3]]
+print(f"  ratio {sys.argv[2]} / {sys.argv[3]} = {ours / base:.2f}  ({ours*1000:.1f} ms vs {base*1000:.1f} ms)")
+PY
+}
+
+# peak <cmd...>: maximum resident set size of one run
+peak() {
+  local kb
+  kb=$( { /usr/bin/time -f '%M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n1 )
+  echo "  peak RSS of '$*': $((kb / 1024)) MB"
+}
+
+cd "$repo"
+latest=$(git carto next-tag --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["upstream"])')
+hf() { hyperfine --shell=none --warmup 3 --min-runs 20 --style basic "$@"; }
+
+for g in $groups; do
+  case $g in
+  tags)
+    echo "== next-tag over $(git tag | wc -l) tags, $(git rev-list --count --all) commits"
+    hf --export-json "$out/tags.json" \
+      -n "git tag -l" "git tag -l carto-v*" \
+      -n "next-tag --upstream" "git-carto next-tag patch --upstream $latest" \
+      -n "next-tag derived" "git-carto next-tag patch"
+    ratio "$out/tags.json" "next-tag --upstream" "git tag -l"
+    ratio "$out/tags.json" "next-tag derived" "git tag -l"
+    peak git-carto next-tag patch --upstream "$latest"
+    peak git-carto next-tag patch
+    ;;
+  status)
+    echo "== status"
+    hf --export-json "$out/status.json" -n "git status" "git status" -n "git carto status" "git-carto status"
+    ratio "$out/status.json" "git carto status" "git status"
+    peak git-carto status
+    ;;
+  *)
+    if [ -x "$root/bench/$g.sh" ]; then
+      . "$root/bench/$g.sh"
+    else
+      echo "unknown group $g (tags, status, or bench/<group>.sh)" >&2
+    fi
+    ;;
+  esac
+done

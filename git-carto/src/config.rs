@@ -158,6 +158,34 @@ pub const KEYS: &[KeyDef] = &[
         "platforms of image builds"
     ),
     key!(
+        "image.stableTag",
+        ["carto-stable"],
+        false,
+        Kind::Text,
+        "image tag of the highest release overall"
+    ),
+    key!(
+        "image.lineTag",
+        ["carto-v{upstream}-latest"],
+        false,
+        Kind::Template(&["{upstream}"]),
+        "image tag of the highest release on one upstream version"
+    ),
+    key!(
+        "image.mainTag",
+        ["carto-main-latest"],
+        false,
+        Kind::Text,
+        "image tag CI moves on every push to production"
+    ),
+    key!(
+        "image.commitTag",
+        ["carto-main-{sha7}"],
+        false,
+        Kind::Template(&["{sha7}"]),
+        "image tag of one production commit; releases promote it"
+    ),
+    key!(
         "github.repo",
         [],
         false,

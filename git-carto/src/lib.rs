@@ -23,6 +23,8 @@ pub mod pre_push;
 pub mod progress;
 pub mod protect;
 pub mod prune;
+pub mod registry;
+pub mod release;
 pub mod status;
 pub mod tag;
 pub mod tags_file;

@@ -7,7 +7,9 @@
 //! both remotes. Every process runs with an isolated `HOME` and no system
 //! config, so the developer's own git settings never leak into a test.
 
+pub mod github_releases;
 pub mod github_server;
+pub mod registry;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -32,7 +34,31 @@ pub fn bin_dir() -> &'static Path {
         // Integration tests of one package do not build other packages'
         // binaries; build them once per test process (a no-op when fresh).
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let out = Command::new(cargo)
+        let mut build = Command::new(cargo);
+        // Variables cargo set for this test: a build script that watches one
+        // (ring watches CARGO_MANIFEST_DIR and CARGO_PKG_*) would otherwise
+        // rebuild here and again in the developer's next `cargo build`.
+        for (key, _) in std::env::vars_os() {
+            let k = key.to_string_lossy();
+            let set_by_cargo = [
+                "CARGO_MANIFEST_",
+                "CARGO_PKG_",
+                "CARGO_BIN_",
+                "CARGO_CRATE_",
+            ]
+            .iter()
+            .any(|p| k.starts_with(p))
+                || [
+                    "CARGO_PRIMARY_PACKAGE",
+                    "CARGO_TARGET_TMPDIR",
+                    "CARGO_RUSTC_CURRENT_DIR",
+                ]
+                .contains(&k.as_ref());
+            if set_by_cargo {
+                build.env_remove(&key);
+            }
+        }
+        let out = build
             .args(["build", "--workspace", "--all-targets", "--quiet"])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .output()
@@ -55,7 +81,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(out: Output) -> Self {
+    pub fn from(out: Output) -> Self {
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -222,6 +248,24 @@ impl Fixture {
         Run::from(
             self.command(bin.to_str().unwrap(), &self.work)
                 .args(args)
+                .output()
+                .expect("run xtask"),
+        )
+    }
+
+    /// The xtask binary in `dir` with extra environment, not yet run (tests
+    /// that race two releases spawn it).
+    pub fn xtask_cmd(&self, dir: &Path, env: &[(&str, String)], args: &[&str]) -> Command {
+        let bin = bin_dir().join("xtask");
+        let mut cmd = self.command(bin.to_str().unwrap(), dir);
+        cmd.args(args).envs(env.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+
+    /// The xtask binary in the working clone with extra environment.
+    pub fn xtask_env(&self, env: &[(&str, String)], args: &[&str]) -> Run {
+        Run::from(
+            self.xtask_cmd(&self.work, env, args)
                 .output()
                 .expect("run xtask"),
         )

@@ -765,3 +765,90 @@ fn pre_push_under_the_pre_commit_framework_reads_its_variables() {
     assert!(out.stderr.contains("Bad"), "{}", out.stderr);
     run(&base).ok();
 }
+
+#[test]
+fn commit_rules_come_from_the_config() {
+    let f = Fixture::new();
+    f.carto(&["hooks", "install"]).ok();
+    f.write(
+        &f.work,
+        ".gitcarto",
+        "[commit]\n\ttypes = feat\n\ttypes = fix\n\tsubjectMaxLength = 30\n\tscopes = api\n",
+    );
+    let out = commit(&f, &f.work, "docs: explain").fails(1);
+    assert!(
+        out.stderr.contains("allowed types are feat, fix"),
+        "{}",
+        out.stderr
+    );
+    let out = commit(&f, &f.work, "fix(api): a subject that is much too long").fails(1);
+    assert!(
+        out.stderr.contains("more than the 30 allowed"),
+        "{}",
+        out.stderr
+    );
+    let out = commit(&f, &f.work, "fix(web): short").fails(1);
+    assert!(
+        out.stderr.contains("allowed scopes are api"),
+        "{}",
+        out.stderr
+    );
+    commit(&f, &f.work, "fix(api): short").ok();
+    // A bad config is a configuration error, not a silent pass.
+    f.git(
+        &f.work,
+        &["config", "carto.commit.subjectMaxLength", "many"],
+    );
+    let out = commit(&f, &f.work, "fix(api): short again").fails(1);
+    assert!(
+        out.stderr.to_lowercase().contains("subjectmaxlength") && out.stderr.contains("many"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn the_commit_msg_hook_reports_bad_input_without_crashing() {
+    let f = Fixture::new();
+    let file = f.path("msg.txt");
+    let hook = |bytes: &[u8]| {
+        std::fs::write(&file, bytes).unwrap();
+        f.carto(&["hook", "commit-msg", file.to_str().unwrap()])
+    };
+    let out = hook(b"feat: caf\xe9 au lait\n").fails(1);
+    assert!(
+        out.stderr
+            .contains("not valid UTF-8 (byte 0xE9 at line 1, column 10)"),
+        "{}",
+        out.stderr
+    );
+    let mut big = b"feat: a large message\n\n".to_vec();
+    while big.len() < 1_048_576 {
+        big.extend_from_slice(b"Lorem ipsum dolor sit amet, consectetur adipiscing elit.\n");
+    }
+    hook(&big).ok();
+    let mut big_line = b"feat: ".to_vec();
+    big_line.extend(std::iter::repeat_n(b'x', 1_048_576));
+    let out = hook(&big_line).fails(1);
+    assert!(
+        out.stderr.len() < 2000,
+        "the line is shown cut: {} bytes",
+        out.stderr.len()
+    );
+    hook(b"fix(@carto/proxy): scoped\r\n\r\nBody.\r\nRefs: #1\r\n").ok();
+    hook(b"fix(api/v2): scoped\n").ok();
+    let out = hook(b"").fails(1);
+    assert!(
+        out.stderr.contains("the message is empty"),
+        "{}",
+        out.stderr
+    );
+    let out = f
+        .carto(&["hook", "commit-msg", f.path("missing").to_str().unwrap()])
+        .fails(2);
+    assert!(
+        out.stderr.contains("cannot read the commit message file"),
+        "{}",
+        out.stderr
+    );
+}

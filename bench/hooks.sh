@@ -1,0 +1,36 @@
+# Sourced by bench/run.sh: the commit-msg and pre-push hooks.
+echo "== hooks"
+msg="$dir/msg.txt"
+printf 'fix(proxy): handle empty bodies\n\nBody text.\n\nSigned-off-by: A <a@example.com>\n' > "$msg"
+hf --export-json "$out/hook.json" \
+  -n "git rev-parse HEAD" "git rev-parse HEAD" \
+  -n "hook commit-msg" "git-carto hook commit-msg $msg"
+ratio "$out/hook.json" "hook commit-msg" "git rev-parse HEAD"
+peak git-carto hook commit-msg "$msg"
+
+# git commit with and without the installed hooks, in a shared clone so the
+# benchmark repository itself is left alone.
+clone="$dir/commit-clone"
+[ -d "$clone" ] || git clone --quiet --shared "$repo" "$clone"
+mkdir -p "$dir/no-hooks" "$dir/with-hooks"
+cp "$root/hooks/commit-msg" "$dir/with-hooks/commit-msg"
+chmod +x "$dir/with-hooks/commit-msg"
+(
+  cd "$clone"
+  hyperfine --warmup 3 --min-runs 30 --style basic --export-json "$out/commit.json" \
+    -n "git commit (no hook)" "git -c core.hooksPath=$dir/no-hooks commit -q --allow-empty -m 'fix: bench'" \
+    -n "git commit (hook)" "git -c core.hooksPath=$dir/with-hooks commit -q --allow-empty -m 'fix: bench'"
+)
+ratio "$out/commit.json" "git commit (hook)" "git commit (no hook)"
+
+# pre-push of ~50k upstream commits to the mirror branch.
+old=$(git rev-parse main~169)
+new=$(git rev-parse main)
+count=$(git rev-list --count "$old..$new")
+echo "   pre-push range: $count commits"
+printf 'refs/heads/main %s refs/heads/main %s\n' "$new" "$old" > "$dir/push.txt"
+# Through a shell for both, since the hook reads git's ref lines on stdin.
+hyperfine --warmup 2 --min-runs 10 --style basic --export-json "$out/prepush.json" \
+  -n "git rev-list --count" "git rev-list --count $old..$new < $dir/push.txt" \
+  -n "hook pre-push" "git-carto hook pre-push origin $repo < $dir/push.txt"
+ratio "$out/prepush.json" "hook pre-push" "git rev-list --count"

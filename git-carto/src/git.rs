@@ -88,18 +88,9 @@ impl Git {
     /// Run `git <args>` in the working tree, capturing its output. A non-zero exit
     /// becomes an error carrying git's own message.
     pub fn run(&self, args: &[&str]) -> Result<Output> {
-        let out = self.run_status(args)?;
-        match out {
+        match self.run_status(args)? {
             (true, o) => Ok(o),
-            (false, o) => {
-                let msg = o.stderr.trim();
-                Err(Error::refused(format!(
-                    "`git {}` failed{}{}",
-                    args.join(" "),
-                    if msg.is_empty() { "" } else { ": " },
-                    msg
-                )))
-            }
+            (false, o) => Err(failed(args, &o)),
         }
     }
 
@@ -607,14 +598,25 @@ impl Git {
         if out.status.success() {
             Ok(o)
         } else {
-            let msg = o.stderr.trim();
-            Err(Error::refused(format!(
-                "`git {}` failed{}{}",
-                args.join(" "),
-                if msg.is_empty() { "" } else { ": " },
-                msg
-            )))
+            Err(failed(args, &o))
         }
+    }
+
+    /// `git rm` of many paths in one process: NUL-separated literal paths on
+    /// stdin, so thousands of resolved paths cost one git start.
+    pub fn remove_paths(&self, nul_separated: &[u8]) -> Result<Output> {
+        self.run_input(
+            &[
+                "--literal-pathspecs",
+                "rm",
+                "-q",
+                "-f",
+                "--ignore-unmatch",
+                "--pathspec-from-file=-",
+                "--pathspec-file-nul",
+            ],
+            nul_separated,
+        )
     }
 
     /// The repository's git directory (per worktree), where carto keeps sync state.
@@ -637,4 +639,15 @@ impl Git {
     pub fn merge_base(&self, a: Oid, b: Oid) -> Option<Oid> {
         self.repo.merge_base(a, b).ok()
     }
+}
+
+/// The error for a git command that exited non-zero, carrying git's message.
+fn failed(args: &[&str], out: &Output) -> Error {
+    let msg = out.stderr.trim();
+    Error::refused(format!(
+        "`git {}` failed{}{}",
+        args.join(" "),
+        if msg.is_empty() { "" } else { ": " },
+        msg
+    ))
 }

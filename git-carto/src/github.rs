@@ -514,7 +514,7 @@ impl GitHub {
     pub fn release_by_tag(&self, slug: &Slug, tag: &str) -> Result<Option<Release>> {
         let reply = self.get(&format!(
             "/repos/{slug}/releases/tags/{}",
-            path_segment(tag)
+            encode_path_segment(tag)
         ))?;
         if reply.status == 404 {
             return Ok(None);
@@ -595,19 +595,6 @@ impl GitHub {
     }
 }
 
-/// Percent-encode one URL path segment (tags may hold `/` or `+`).
-fn path_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 // ---------------------------------------------------------------------------
 // Pull requests and labels (used by `git carto sync --pr`).
 // ---------------------------------------------------------------------------
@@ -619,7 +606,7 @@ impl GitHub {
         for page in 1..=10 {
             let path = format!(
                 "/repos/{slug}/pulls?state=open&base={}&per_page=100&page={page}",
-                path_segment(base)
+                encode_path_segment(base)
             );
             let body = self.get(&path)?.ok("listing open pull requests")?;
             let items = body.as_array().cloned().unwrap_or_default();

@@ -624,10 +624,19 @@ impl Git {
         self.repo.path()
     }
 
-    /// The commit a merge in progress is merging (`MERGE_HEAD`), if any.
+    /// The commit a merge in progress is merging (`MERGE_HEAD`), if any. git
+    /// records an annotated tag's own id there (for the merge's `mergetag`), so
+    /// it is peeled.
     pub fn merge_head(&self) -> Option<Oid> {
         let text = std::fs::read_to_string(self.git_dir().join("MERGE_HEAD")).ok()?;
-        Oid::from_str(text.lines().next()?.trim()).ok()
+        let oid = Oid::from_str(text.lines().next()?.trim()).ok()?;
+        let commit = self
+            .repo
+            .find_object(oid, None)
+            .ok()?
+            .peel_to_commit()
+            .ok()?;
+        Some(commit.id())
     }
 
     /// The commit HEAD points at, if any.

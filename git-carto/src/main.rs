@@ -194,7 +194,7 @@ struct SyncArgs {
     #[arg(long)]
     dry_run: bool,
     /// Open (or update) the sync pull request into production.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_push")]
     pr: bool,
     /// Close an open sync pull request for another release in favour of this one.
     #[arg(long, requires = "pr")]

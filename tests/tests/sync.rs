@@ -327,3 +327,33 @@ fn a_sync_branch_pushed_by_a_teammate_is_adopted() {
         "upstream-sync/v1.78.5"
     );
 }
+
+#[test]
+fn the_installed_hooks_let_a_sync_through() {
+    let f = Fixture::new();
+    f.carto(&["hooks", "install"]).ok();
+    let out = f.carto(&["sync"]).ok();
+    assert!(
+        out.stdout.contains("Synced"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    assert_eq!(f.git(&f.origin, &["rev-parse", "main"]), f.rev("main"));
+}
+
+#[test]
+fn an_unknown_policy_is_a_configuration_error_before_anything_moves() {
+    let f = Fixture::new();
+    f.git(&f.work, &["config", "carto.resolve.theirs.path", "x/**"]);
+    let before = refs(&f);
+    let out = f.carto(&["sync"]).fails(2);
+    assert!(
+        out.stderr.contains("unknown resolve policy `theirs`"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(refs(&f), before);
+    let out = f.carto(&["sync", "--pr", "--no-push"]).fails(2);
+    assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
+}

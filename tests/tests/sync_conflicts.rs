@@ -85,6 +85,14 @@ fn policies_settle_every_automatic_kind_and_stop_on_manual_paths() {
         assert_eq!(x["policy"], pol, "{p}: {x}");
         assert_eq!(x["resolved"], resolved, "{p}: {x}");
     }
+    // A policy glob that matches no file is a warning, not an error.
+    assert!(
+        j["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("resolve.fork.path `CARTO_*.md` (default) matches no file on either side"),
+        "{j}"
+    );
     let text = f.carto(&["sync", "--status"]).ok().stdout;
     assert!(
         text.contains("upstream side") && text.contains("fork side"),

@@ -116,7 +116,7 @@ fn scripted_walk_takes_sides_edits_and_skips() {
     assert!(out.stdout.contains("Synced"), "{}", out.stdout);
     let msg = f.git(&f.work, &["log", "-1", "--format=%B"]);
     assert!(
-        msg.starts_with("Merge carto/main into upstream-sync/v1.1.0"),
+        msg.starts_with("Merge branch 'carto/main' into upstream-sync/v1.1.0"),
         "{msg}"
     );
     for t in [
@@ -217,4 +217,52 @@ fn a_pseudo_terminal_gets_the_walk_without_flags() {
     let unmerged = f.git(&f.work, &["diff", "--name-only", "--diff-filter=U"]);
     assert_eq!(unmerged, "c.txt");
     assert!(file(&f, "Dockerfile").starts_with("FROM python:3.12\nRUN pip install --no-cache-dir"));
+}
+
+#[test]
+fn resolve_takes_over_a_merge_started_with_plain_git() {
+    let f = conflicted();
+    f.git(&f.work, &["fetch", "--quiet", "--tags", "upstream"]);
+    // A person merges the stable tag into production: here HEAD is the fork side.
+    let r = f.run_git(&f.work, &["merge", "v1.1.0-stable"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let out = f.carto(&["sync", "--resolve"]).fails(1);
+    assert!(
+        out.stdout.contains("4 left for a person:"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    // Sides by ancestry: the policies still favour the right sides.
+    let router = file(&f, "litellm/router.py");
+    assert!(
+        router.contains("router UPSTREAM 3") && router.contains("router FORK 7"),
+        "{router}"
+    );
+    let settings = file(&f, "carto_settings.yaml");
+    assert!(settings.contains("setting FORK 2") && settings.contains("setting UPSTREAM 10"));
+    let j = f.carto(&["sync", "--status", "--json"]).ok().json();
+    assert_eq!(j["started_by_carto"], false);
+    assert_eq!(j["upstream_side"], "v1.1.0-stable");
+    assert_eq!(j["fork_side"], "carto/main");
+
+    let out = carto_input(
+        &f,
+        &["sync", "--resolve", "--interactive"],
+        "f\nf\nu\nu\n",
+        &[],
+    )
+    .ok();
+    assert!(out.stdout.contains("Nothing left"), "{}", out.stdout);
+    assert!(file(&f, "Dockerfile").contains("# CARTO: non-root user"));
+    f.carto(&["sync", "--continue"]).ok();
+    let msg = f.git(&f.work, &["log", "-1", "--format=%B"]);
+    assert!(msg.starts_with("Merge tag 'v1.1.0-stable'"), "{msg}");
+    assert!(msg.contains("Carto-Resolved: fork Dockerfile"), "{msg}");
+    assert_eq!(
+        f.git(&f.work, &["symbolic-ref", "--short", "HEAD"]),
+        "carto/main"
+    );
+    assert!(!f.work.join(".git/carto/sync.json").exists());
+    f.carto(&["verify"]).ok();
 }

@@ -135,7 +135,8 @@ struct Stages {
 
 /// Every unmerged path of the index, grouped into conflicts with their kind.
 pub fn collect(repo: &Repository, sides: &Sides) -> Result<Vec<Conflict>> {
-    let index = repo.index()?;
+    let mut index = repo.index()?;
+    index.read(true)?;
     let mut by_path: BTreeMap<String, Stages> = BTreeMap::new();
     for entry in index.iter() {
         let stage = (entry.flags >> 12) & 0x3;

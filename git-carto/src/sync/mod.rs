@@ -122,6 +122,8 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
     let git = &fork.git;
     let cfg = &fork.config;
     refuse_if_in_progress(fork)?;
+    // Configuration errors surface before anything moves.
+    Rules::from_config(cfg)?;
     git.require_remote(cfg.upstream())?;
     if opts.push || opts.pr {
         git.require_remote(cfg.origin())?;
@@ -456,9 +458,6 @@ fn unmerged_paths(fork: &Fork) -> Result<HashSet<String>> {
 
 /// Read the index's conflicts into the state, each with its policy.
 fn record_conflicts(fork: &Fork, rules: &Rules, state: &mut State) -> Result<()> {
-    let mut index = fork.git.repo.index()?;
-    index.read(true)?;
-    drop(index);
     let found = conflicts::collect(&fork.git.repo, &state.sides)?;
     for c in found {
         if state.record(&c.path).is_some() {
@@ -574,7 +573,7 @@ fn try_commit(
 fn commit_message(fork: &Fork, state: &State) -> String {
     let mut msg = if state.started_by_carto {
         let mut m = format!(
-            "Merge {} into {}\n\nUpstream sync: {} → v{} ({}).\n",
+            "Merge branch '{}' into {}\n\nUpstream sync: {} → v{} ({}).\n",
             state.production,
             state.sync_branch.as_deref().unwrap_or("HEAD"),
             state
@@ -604,7 +603,7 @@ fn commit_message(fork: &Fork, state: &State) -> String {
         let mut m = kept.join("\n").trim_end().to_string();
         if m.is_empty() {
             m = format!(
-                "Merge {} into {}",
+                "Merge branch '{}' into {}",
                 state.sides.fork_label, state.sides.upstream_label
             );
         }

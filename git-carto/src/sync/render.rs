@@ -171,8 +171,15 @@ pub fn status(s: &SyncStatus, style: Style) -> String {
 
 pub fn resolved(r: &Resolved, style: Style) -> String {
     let mut out = String::new();
-    for p in &r.by_policy {
+    const SHOWN: usize = 20;
+    for p in r.by_policy.iter().take(SHOWN) {
         out.push_str(&format!("resolved by policy: {p}\n"));
+    }
+    if r.by_policy.len() > SHOWN {
+        out.push_str(&format!(
+            "... and {} more resolved by policy (`git carto sync --status` lists them)\n",
+            r.by_policy.len() - SHOWN
+        ));
     }
     for p in &r.by_hand {
         out.push_str(&format!("resolved by hand: {p}\n"));

@@ -119,10 +119,13 @@ pub fn build(
             .diff_tree_to_tree(Some(&fork_tree), Some(t), None)?
             .deltas()
             .len(),
-        None => repo
-            .diff_tree_to_index(Some(&fork_tree), None, None)?
-            .deltas()
-            .len(),
+        None => {
+            let mut index = repo.index()?;
+            index.read(true)?;
+            repo.diff_tree_to_index(Some(&fork_tree), Some(&index), None)?
+                .deltas()
+                .len()
+        }
     };
     let mut counts = Counts {
         upstream_commits: count(sides.upstream, sides.fork)?,
@@ -132,10 +135,13 @@ pub fn build(
         ..Counts::default()
     };
 
-    let index = if merge_commit.is_none() {
-        Some(repo.index()?)
-    } else {
-        None
+    let index = match merge_commit {
+        None => {
+            let mut index = repo.index()?;
+            index.read(true)?;
+            Some(index)
+        }
+        Some(_) => None,
     };
     let result_blob = |path: &str| -> Option<Oid> {
         match (&result_tree, &index) {

@@ -36,6 +36,8 @@ impl Choice {
 #[derive(Debug, Clone)]
 pub struct Change {
     pub keep: Option<(String, Oid, u32)>,
+    /// Content of `keep` when it is a new blob (a hunk merge), written by [`apply`].
+    pub content: Option<Vec<u8>>,
     pub delete: Vec<String>,
     /// What the result is, for people ("upstream side", "deleted as on the fork side", ...).
     pub result: String,
@@ -47,6 +49,7 @@ pub fn plan(repo: &Repository, c: &Conflict, choice: Choice) -> Result<Change> {
     let Some(chosen) = c.side(side) else {
         return Ok(Change {
             keep: None,
+            content: None,
             delete: c.paths.clone(),
             result: format!("deleted, as on the {}", side.label()),
         });
@@ -70,7 +73,7 @@ pub fn plan(repo: &Repository, c: &Conflict, choice: Choice) -> Result<Change> {
         };
         let merged = merge_text(repo, c.base.as_ref(), up, fk, Some(side), None)
             .context(format!("merging {}", c.path))?;
-        let id = repo.blob(&merged.content)?;
+        let id = Oid::hash_object(git2::ObjectType::Blob, &merged.content)?;
         let result = if id == chosen.id {
             side.label().to_string()
         } else {
@@ -80,14 +83,17 @@ pub fn plan(repo: &Repository, c: &Conflict, choice: Choice) -> Result<Change> {
                 side.other().label()
             )
         };
+        let content = (id != chosen.id && id != other.id).then_some(merged.content);
         return Ok(Change {
             keep: Some((chosen.path.clone(), id, chosen.mode)),
+            content,
             delete,
             result,
         });
     }
     Ok(Change {
         keep: Some((chosen.path.clone(), chosen.id, chosen.mode)),
+        content: None,
         delete,
         result: format!("{} (whole file)", side.label()),
     })
@@ -144,6 +150,11 @@ pub fn merge_text(
 
 /// Apply planned changes in one batch.
 pub fn apply(git: &Git, changes: &[&Change]) -> Result<()> {
+    let blobs: Vec<&[u8]> = changes
+        .iter()
+        .filter_map(|c| c.content.as_deref())
+        .collect();
+    write_blobs(git, &blobs).context("writing merged files")?;
     let mut deletes = Vec::new();
     let mut info = Vec::new();
     let mut checkout = Vec::new();
@@ -169,5 +180,29 @@ pub fn apply(git: &Git, changes: &[&Change]) -> Result<()> {
         git.run_input(&["checkout-index", "-f", "-u", "-z", "--stdin"], &checkout)
             .context("writing resolved paths")?;
     }
+    Ok(())
+}
+
+/// Write new blobs. Many go into one pack (built in memory, written once)
+/// instead of thousands of loose object files; a few go in loose as usual.
+fn write_blobs(git: &Git, blobs: &[&[u8]]) -> Result<()> {
+    if blobs.len() < 64 {
+        for b in blobs {
+            git.repo.blob(b)?;
+        }
+        return Ok(());
+    }
+    // A separate handle: the in-memory backend must not catch later writes.
+    let repo = Repository::open(git.repo.path())?;
+    let odb = repo.odb()?;
+    let mempack = odb.add_new_mempack_backend(1000)?;
+    for b in blobs {
+        odb.write(git2::ObjectType::Blob, b)?;
+    }
+    let mut pack = git2::Buf::new();
+    mempack.dump(&repo, &mut pack)?;
+    let mut writer = odb.packwriter()?;
+    std::io::Write::write_all(&mut writer, &pack)?;
+    writer.commit()?;
     Ok(())
 }

@@ -339,7 +339,9 @@ pub fn verify(
             c.to_string(),
         ),
         Target::Index => {
-            let index = repo.index()?;
+            let mut index = repo.index()?;
+            // git (not libgit2) changed it since the repository was opened.
+            index.read(true)?;
             let unmerged = index
                 .iter()
                 .filter(|e| (e.flags >> 12) & 0x3 != 0)

@@ -650,9 +650,14 @@ impl Git {
     }
 }
 
-/// The error for a git command that exited non-zero, carrying git's message.
+/// The error for a git command that exited non-zero, carrying git's message
+/// (its first lines: a batch can fail on every one of thousands of paths).
 fn failed(args: &[&str], out: &Output) -> Error {
-    let msg = out.stderr.trim();
+    let lines: Vec<&str> = out.stderr.trim().lines().collect();
+    let mut msg = lines.iter().take(8).copied().collect::<Vec<_>>().join("\n");
+    if lines.len() > 8 {
+        msg.push_str(&format!("\n... and {} more lines", lines.len() - 8));
+    }
     Error::refused(format!(
         "`git {}` failed{}{}",
         args.join(" "),

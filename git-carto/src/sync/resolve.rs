@@ -195,14 +195,46 @@ fn write_blobs(git: &Git, blobs: &[&[u8]]) -> Result<()> {
     // A separate handle: the in-memory backend must not catch later writes.
     let repo = Repository::open(git.repo.path())?;
     let odb = repo.odb()?;
-    let mempack = odb.add_new_mempack_backend(1000)?;
+    // The in-memory backend only holds them until they are packed (its own
+    // dump packs commits only, so the pack builder takes the blobs by id).
+    let _mempack = odb.add_new_mempack_backend(1000)?;
+    let mut builder = repo.packbuilder()?;
     for b in blobs {
-        odb.write(git2::ObjectType::Blob, b)?;
+        let id = odb.write(git2::ObjectType::Blob, b)?;
+        builder.insert_object(id, None)?;
     }
     let mut pack = git2::Buf::new();
-    mempack.dump(&repo, &mut pack)?;
+    builder.write_buf(&mut pack)?;
     let mut writer = odb.packwriter()?;
     std::io::Write::write_all(&mut writer, &pack)?;
     writer.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn many_blobs_land_in_one_readable_pack() {
+        let dir = std::env::temp_dir().join(format!("carto-pack-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Repository::init(&dir).unwrap();
+        let git = Git::discover(&dir).unwrap();
+        let blobs: Vec<Vec<u8>> = (0..100)
+            .map(|i| format!("blob {i}\n").into_bytes())
+            .collect();
+        let refs: Vec<&[u8]> = blobs.iter().map(Vec::as_slice).collect();
+        write_blobs(&git, &refs).unwrap();
+        let fresh = Repository::open(&dir).unwrap();
+        for b in &blobs {
+            let id = Oid::hash_object(git2::ObjectType::Blob, b).unwrap();
+            assert_eq!(fresh.find_blob(id).unwrap().content(), &b[..]);
+        }
+        let packs = std::fs::read_dir(dir.join(".git/objects/pack"))
+            .unwrap()
+            .count();
+        assert_eq!(packs, 2, "one .pack and one .idx");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

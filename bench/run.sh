@@ -4,7 +4,7 @@
 # the ratios the issues set as targets, and peak memory.
 #
 #   bench/run.sh            # all groups
-#   bench/run.sh tags       # one group: tags | status | hooks
+#   bench/run.sh tags       # one group: tags | status | hooks | notes | sync
 # BENCH_DIR (default /tmp/carto-bench) keeps the generated repository between runs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,7 +18,7 @@ repo="$dir/repo"
 [ -d "$repo" ] || "$bin/carto-gen" "$repo"
 out="$dir/results"
 mkdir -p "$out"
-groups=${*:-tags status hooks}
+groups=${*:-tags status hooks notes sync}
 
 # ratio <json> <name-of-ours> <name-of-git>: mean(ours)/mean(git)
 ratio() {
@@ -32,9 +32,8 @@ PY
 
 # peak <cmd...>: maximum resident set size of one run
 peak() {
-  local kb
-  kb=$( { /usr/bin/time -f '%M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n1 )
-  echo "  peak RSS of '$*': $((kb / 1024)) MB"
+  /usr/bin/time -o "$out/peak.txt" -f '%M' "$@" >/dev/null 2>&1 || true
+  echo "  peak RSS of '$*': $(( $(tail -n1 "$out/peak.txt") / 1024 )) MB"
 }
 
 cd "$repo"

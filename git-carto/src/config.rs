@@ -285,6 +285,62 @@ pub const KEYS: &[KeyDef] = &[
         "owner/name of upstream on GitHub (default: from the upstream URL)"
     ),
     key!(
+        "protect.statusChecks",
+        [],
+        true,
+        Kind::Text,
+        "status checks required on the production branch (git carto protect)"
+    ),
+    key!(
+        "protect.approvals",
+        ["1"],
+        false,
+        Kind::Number,
+        "approvals required on production pull requests"
+    ),
+    key!(
+        "protect.pushUsers",
+        [],
+        true,
+        Kind::Text,
+        "users who may push to production (organisation repositories; empty: admins only)"
+    ),
+    key!(
+        "protect.pushTeams",
+        [],
+        true,
+        Kind::Text,
+        "teams (slugs) who may push to production (organisation repositories)"
+    ),
+    key!(
+        "protect.lockMirror",
+        ["true"],
+        false,
+        Kind::Bool,
+        "lock the mirror branch (only admin tokens can then update it)"
+    ),
+    key!(
+        "protect.squashMerge",
+        ["false"],
+        false,
+        Kind::Bool,
+        "allow squash merges in the repository (a squashed sync PR loses upstream history)"
+    ),
+    key!(
+        "protect.rebaseMerge",
+        ["false"],
+        false,
+        Kind::Bool,
+        "allow rebase merges in the repository (a rebased sync PR loses the merge)"
+    ),
+    key!(
+        "ci.toolRepository",
+        ["https://github.com/CartoDB/git-carto"],
+        false,
+        Kind::Text,
+        "git repository generated workflows install git-carto from (at this version's tag)"
+    ),
+    key!(
         "commit.types",
         [
             "feat", "fix", "docs", "style", "refactor", "perf", "test", "build", "ci", "chore",
@@ -514,6 +570,13 @@ impl Config {
     }
     pub fn upstream(&self) -> &str {
         self.get("remote.upstream").unwrap_or("upstream")
+    }
+
+    /// A boolean key; values were checked at load time, so anything not
+    /// true-like is false.
+    pub fn get_bool(&self, key: &str) -> bool {
+        self.get(key)
+            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"))
     }
 }
 

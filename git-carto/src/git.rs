@@ -60,6 +60,27 @@ impl Git {
         })
     }
 
+    /// The version of the `git` program on PATH (`git --version`), as
+    /// (major, minor, patch) and the text git printed.
+    pub fn cli_version() -> Result<((u64, u64, u64), String)> {
+        let sh = xshell::Shell::new().map_err(|e| Error::refused(e.to_string()))?;
+        let text = xshell::cmd!(sh, "git --version")
+            .quiet()
+            .read()
+            .map_err(|e| Error::refused(format!("cannot run git: {e}")))?;
+        let number = text
+            .split_whitespace()
+            .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+            .unwrap_or("");
+        let mut parts = number.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+        let version = (
+            parts.next().unwrap_or(0),
+            parts.next().unwrap_or(0),
+            parts.next().unwrap_or(0),
+        );
+        Ok((version, text.trim().to_string()))
+    }
+
     pub fn workdir(&self) -> &Path {
         &self.workdir
     }
@@ -67,23 +88,15 @@ impl Git {
     /// Run `git <args>` in the working tree, capturing its output. A non-zero exit
     /// becomes an error carrying git's own message.
     pub fn run(&self, args: &[&str]) -> Result<Output> {
-        let out = self.run_status(args)?;
-        match out {
+        match self.run_status(args)? {
             (true, o) => Ok(o),
-            (false, o) => {
-                let msg = o.stderr.trim();
-                Err(Error::refused(format!(
-                    "`git {}` failed{}{}",
-                    args.join(" "),
-                    if msg.is_empty() { "" } else { ": " },
-                    msg
-                )))
-            }
+            (false, o) => Err(failed(args, &o)),
         }
     }
 
     /// Like [`Git::run`] but returns whether git succeeded instead of failing.
     pub fn run_status(&self, args: &[&str]) -> Result<(bool, Output)> {
+        trace(args);
         let sh = xshell::Shell::new().map_err(|e| Error::refused(e.to_string()))?;
         sh.change_dir(&self.workdir);
         let out = xshell::cmd!(sh, "git {args...}")
@@ -98,6 +111,83 @@ impl Git {
                 stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             },
         ))
+    }
+
+    /// Like [`Git::run`], for the long operations (fetch, push, merge): on a
+    /// terminal git is asked for `--progress` and its meters are drawn as one
+    /// bar named `what` (see [`crate::progress`]); piped or quiet, this is
+    /// exactly [`Git::run`]. `args[0]` is the git subcommand.
+    pub fn run_with_progress(&self, what: &str, args: &[&str]) -> Result<Output> {
+        if args.is_empty() || !crate::progress::enabled() {
+            return self.run(args);
+        }
+        let mut full: Vec<&str> = vec![args[0], "--progress"];
+        full.extend(&args[1..]);
+        trace(&full);
+        let sh = xshell::Shell::new().map_err(|e| Error::refused(e.to_string()))?;
+        sh.change_dir(&self.workdir);
+        let mut cmd: std::process::Command = xshell::cmd!(sh, "git {full...}").into();
+        let mut child = cmd
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| Error::refused(format!("cannot run git: {e}")))?;
+        let mut stdout_pipe = child.stdout.take();
+        // stdout is drained on its own thread so a chatty git cannot block on
+        // a full pipe while we read its stderr.
+        let stdout_thread = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(p) = stdout_pipe.as_mut() {
+                let _ = std::io::Read::read_to_end(p, &mut buf);
+            }
+            buf
+        });
+        let bar = crate::progress::Bar::new(what);
+        let mut messages = String::new();
+        if let Some(mut err) = child.stderr.take() {
+            let mut pending = Vec::new();
+            let mut chunk = [0u8; 4096];
+            loop {
+                let n = match std::io::Read::read(&mut err, &mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                pending.extend_from_slice(&chunk[..n]);
+                while let Some(end) = pending.iter().position(|b| *b == b'\r' || *b == b'\n') {
+                    let segment: Vec<u8> = pending.drain(..=end).collect();
+                    let text = String::from_utf8_lossy(&segment[..segment.len() - 1]).into_owned();
+                    match crate::progress::parse(&text) {
+                        Some(report) => bar.update(&report),
+                        None if !text.trim().is_empty() => {
+                            messages.push_str(&text);
+                            messages.push('\n');
+                        }
+                        None => {}
+                    }
+                }
+            }
+            messages.push_str(&String::from_utf8_lossy(&pending));
+        }
+        let status = child
+            .wait()
+            .map_err(|e| Error::refused(format!("cannot run git: {e}")))?;
+        bar.finish();
+        let stdout =
+            String::from_utf8_lossy(&stdout_thread.join().unwrap_or_default()).into_owned();
+        if status.success() {
+            return Ok(Output {
+                stdout,
+                stderr: messages,
+            });
+        }
+        let msg = messages.trim();
+        Err(Error::refused(format!(
+            "`git {}` failed{}{}",
+            args.join(" "),
+            if msg.is_empty() { "" } else { ": " },
+            msg
+        )))
     }
 
     /// The checked-out branch name, or an error on a detached HEAD.
@@ -360,6 +450,14 @@ impl Git {
     }
 }
 
+/// Under `--verbose`, show each git command as a shell would (`+ git ...`),
+/// so a user can see and replay what was done.
+fn trace(args: &[&str]) {
+    if crate::output::verbose() {
+        eprintln!("+ git {}", args.join(" "));
+    }
+}
+
 /// Answers "is X an ancestor of the tips?" for many X with one incremental walk.
 ///
 /// The walk goes newest-first and stops a day below the candidate's commit time,
@@ -500,19 +598,25 @@ impl Git {
         if out.status.success() {
             Ok(o)
         } else {
-            // A batch can fail on every path: say the first few.
-            let lines: Vec<&str> = o.stderr.trim().lines().collect();
-            let mut msg = lines.iter().take(8).copied().collect::<Vec<_>>().join("\n");
-            if lines.len() > 8 {
-                msg.push_str(&format!("\n... and {} more lines", lines.len() - 8));
-            }
-            Err(Error::refused(format!(
-                "`git {}` failed{}{}",
-                args.join(" "),
-                if msg.is_empty() { "" } else { ": " },
-                msg
-            )))
+            Err(failed(args, &o))
         }
+    }
+
+    /// `git rm` of many paths in one process: NUL-separated literal paths on
+    /// stdin, so thousands of resolved paths cost one git start.
+    pub fn remove_paths(&self, nul_separated: &[u8]) -> Result<Output> {
+        self.run_input(
+            &[
+                "--literal-pathspecs",
+                "rm",
+                "-q",
+                "-f",
+                "--ignore-unmatch",
+                "--pathspec-from-file=-",
+                "--pathspec-file-nul",
+            ],
+            nul_separated,
+        )
     }
 
     /// The repository's git directory (per worktree), where carto keeps sync state.
@@ -544,4 +648,20 @@ impl Git {
     pub fn merge_base(&self, a: Oid, b: Oid) -> Option<Oid> {
         self.repo.merge_base(a, b).ok()
     }
+}
+
+/// The error for a git command that exited non-zero, carrying git's message
+/// (its first lines: a batch can fail on every one of thousands of paths).
+fn failed(args: &[&str], out: &Output) -> Error {
+    let lines: Vec<&str> = out.stderr.trim().lines().collect();
+    let mut msg = lines.iter().take(8).copied().collect::<Vec<_>>().join("\n");
+    if lines.len() > 8 {
+        msg.push_str(&format!("\n... and {} more lines", lines.len() - 8));
+    }
+    Error::refused(format!(
+        "`git {}` failed{}{}",
+        args.join(" "),
+        if msg.is_empty() { "" } else { ": " },
+        msg
+    ))
 }

@@ -102,6 +102,9 @@ pub struct Reply {
     pub body: Value,
     /// `X-Accepted-GitHub-Permissions`, which names the permission a 403 lacked.
     pub accepted_permissions: Option<String>,
+    /// `X-OAuth-Scopes`: the scopes of a classic token (absent for
+    /// fine-grained and app tokens), which `doctor` reports.
+    pub oauth_scopes: Option<String>,
 }
 
 impl Reply {
@@ -342,6 +345,7 @@ impl GitHub {
             status,
             body,
             accepted_permissions: header("x-accepted-github-permissions"),
+            oauth_scopes: header("x-oauth-scopes"),
         };
         let wait = retry_wait(
             status,
@@ -351,6 +355,85 @@ impl GitHub {
         );
         Ok((reply, wait))
     }
+}
+
+// ---------------------------------------------------------------------------
+// Branch protection and repository merge settings (`git carto protect`).
+// Branch names go into URL paths percent-encoded (`carto%2Fmain`): GitHub
+// reads an unencoded slash as a path separator.
+// ---------------------------------------------------------------------------
+
+/// What a token needs for branch protection, for 403 answers that do not name
+/// the permission themselves.
+const PROTECTION_PERMISSION: &str = "reading or changing branch protection needs the \
+     `Administration` repository permission (read for GET, write for PUT) on a fine-grained \
+     token, or the `repo` scope and admin rights on the repository for a classic token";
+
+impl GitHub {
+    /// The repository (owner type, merge settings, permissions).
+    pub fn repository(&self, slug: &Slug) -> Result<Value> {
+        self.get(&format!("/repos/{slug}"))?
+            .ok(&format!("reading repository {slug}"))
+    }
+
+    /// Change the repository's merge settings (`allow_merge_commit`, ...).
+    pub fn update_repository(&self, slug: &Slug, body: &Value) -> Result<Value> {
+        let reply = self.patch(&format!("/repos/{slug}"), body)?;
+        protection_reply(reply, &format!("changing the merge settings of {slug}"))
+    }
+
+    /// A branch's protection; `None` when GitHub says it is not protected.
+    pub fn branch_protection(&self, slug: &Slug, branch: &str) -> Result<Option<Value>> {
+        let reply = self.get(&format!(
+            "/repos/{slug}/branches/{}/protection",
+            encode_path_segment(branch)
+        ))?;
+        if reply.status == 404 && reply.message() == "Branch not protected" {
+            return Ok(None);
+        }
+        protection_reply(reply, &format!("reading the protection of {branch}")).map(Some)
+    }
+
+    /// Replace a branch's protection (GitHub's PUT replaces every rule).
+    pub fn set_branch_protection(&self, slug: &Slug, branch: &str, body: &Value) -> Result<Value> {
+        let reply = self.put(
+            &format!(
+                "/repos/{slug}/branches/{}/protection",
+                encode_path_segment(branch)
+            ),
+            body,
+        )?;
+        protection_reply(reply, &format!("setting the protection of {branch}"))
+    }
+}
+
+/// [`Reply::ok`], saying which permission a 403 lacked when GitHub did not.
+fn protection_reply(reply: Reply, what: &str) -> Result<Value> {
+    let named = reply
+        .accepted_permissions
+        .as_deref()
+        .is_some_and(|p| !p.is_empty());
+    let status = reply.status;
+    reply.ok(what).map_err(|e| {
+        if status == 403 && !named {
+            Error::refused(format!("{}: {PROTECTION_PERMISSION}", e.message()))
+        } else {
+            e
+        }
+    })
+}
+
+/// Percent-encode one URL path segment (RFC 3986 unreserved characters stay).
+pub fn encode_path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Errors from the transport, without anything from the request (headers
@@ -431,7 +514,7 @@ impl GitHub {
     pub fn release_by_tag(&self, slug: &Slug, tag: &str) -> Result<Option<Release>> {
         let reply = self.get(&format!(
             "/repos/{slug}/releases/tags/{}",
-            path_segment(tag)
+            encode_path_segment(tag)
         ))?;
         if reply.status == 404 {
             return Ok(None);
@@ -512,19 +595,6 @@ impl GitHub {
     }
 }
 
-/// Percent-encode one URL path segment (tags may hold `/` or `+`).
-fn path_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 // ---------------------------------------------------------------------------
 // Pull requests and labels (used by `git carto sync --pr`).
 // ---------------------------------------------------------------------------
@@ -536,7 +606,7 @@ impl GitHub {
         for page in 1..=10 {
             let path = format!(
                 "/repos/{slug}/pulls?state=open&base={}&per_page=100&page={page}",
-                path_segment(base)
+                encode_path_segment(base)
             );
             let body = self.get(&path)?.ok("listing open pull requests")?;
             let items = body.as_array().cloned().unwrap_or_default();

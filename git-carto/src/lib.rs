@@ -5,17 +5,23 @@
 
 pub mod auto_bump;
 pub mod commit_msg;
+pub mod completions;
 pub mod config;
+pub mod doctor;
 pub mod error;
 pub mod feature;
 pub mod fork;
 pub mod git;
 pub mod github;
 pub mod hooks;
+pub mod init;
 pub mod lint;
+pub mod manpages;
 pub mod next_tag;
 pub mod output;
 pub mod pre_push;
+pub mod progress;
+pub mod protect;
 pub mod prune;
 pub mod registry;
 pub mod release;
@@ -23,6 +29,7 @@ pub mod status;
 pub mod sync;
 pub mod tag;
 pub mod tags_file;
+pub mod workflows;
 
 pub use error::{Error, Result};
 pub use fork::Fork;

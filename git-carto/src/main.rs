@@ -4,12 +4,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use git_carto::config::{Config, KEYS};
 use git_carto::error::{Error, Result};
 use git_carto::output::{print_json, Style};
 use git_carto::tag::{parse_upstream_arg, Bump};
 use git_carto::{auto_bump, feature, hooks, lint, next_tag, pre_push, prune, status, Fork};
+use git_carto::{completions, doctor, init, manpages, protect};
 
 mod cli_sync;
 
@@ -115,6 +116,58 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Turn a plain clone of a fork into a git-carto fork (running it again changes nothing).
+    Init {
+        /// URL of the upstream project (adds and fetches the upstream remote).
+        #[arg(long, value_name = "url")]
+        upstream: Option<String>,
+        /// Also write CI workflows that run git carto: `github` (GitHub Actions).
+        #[arg(long, value_name = "ci", value_parser = ["github"])]
+        workflows: Option<String>,
+        /// Accept every change without asking.
+        #[arg(short, long)]
+        yes: bool,
+        /// The mirror branch, when it is not origin's `main`.
+        #[arg(long, value_name = "branch")]
+        mirror: Option<String>,
+        /// The production branch, when it is not `carto/main`.
+        #[arg(long, value_name = "branch")]
+        production: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check this clone's setup (git, remotes, tags, hooks, config, token) and say how to fix it.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare GitHub's branch protection and merge settings with what the process asks for.
+    Protect {
+        /// Exit 1 when GitHub differs (for a scheduled CI job).
+        #[arg(long)]
+        check: bool,
+        /// Set what differs through the GitHub API (needs admin rights).
+        #[arg(long, conflicts_with = "check")]
+        apply: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the completion script for a shell (`git carto <TAB>` completes).
+    #[command(after_help = completions::INSTALL_HELP)]
+    Completions {
+        /// bash, zsh, fish or powershell.
+        #[arg(value_parser = completions::SHELLS.to_vec())]
+        shell: String,
+    },
+    /// Write man pages (git-carto.1 and one per command) into a directory.
+    #[command(
+        after_help = "Then `git help carto` and `man git-carto` work when <dir> is a man1 directory \
+                      on the manual path, e.g. ~/.local/share/man/man1."
+    )]
+    Manpages {
+        /// Directory to write the pages into (created if missing).
+        dir: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -213,6 +266,28 @@ fn main() -> ExitCode {
     }
 }
 
+/// Ask a yes/no question on the terminal; without one there is nobody to ask.
+fn ask(q: &init::Question) -> init::Answer {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return init::Answer::CannotAsk;
+    }
+    let mut err = std::io::stderr();
+    if let Some(diff) = &q.diff {
+        let _ = write!(err, "{diff}");
+    }
+    let _ = write!(err, "{} [y/N] ", q.text);
+    let _ = err.flush();
+    let mut line = String::new();
+    if std::io::stdin().lock().read_line(&mut line).is_err() {
+        return init::Answer::CannotAsk;
+    }
+    match line.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => init::Answer::Yes,
+        _ => init::Answer::No,
+    }
+}
+
 fn open(dir: &Option<PathBuf>) -> Result<Fork> {
     let dir = match dir {
         Some(d) => d.clone(),
@@ -223,6 +298,13 @@ fn open(dir: &Option<PathBuf>) -> Result<Fork> {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    git_carto::output::set_verbosity(if cli.quiet {
+        git_carto::output::Verbosity::Quiet
+    } else if cli.verbose {
+        git_carto::output::Verbosity::Verbose
+    } else {
+        git_carto::output::Verbosity::Normal
+    });
     match cli.command {
         Command::Feature {
             name,
@@ -394,6 +476,90 @@ fn run(cli: Cli) -> Result<u8> {
             } else {
                 for (k, v) in config.entries() {
                     println!("{k} = {}    ({})", v.values.join(", "), v.source);
+                }
+            }
+            Ok(0)
+        }
+        Command::Init {
+            upstream,
+            workflows,
+            yes,
+            mirror,
+            production,
+            json,
+        } => {
+            let dir = match &cli.dir {
+                Some(d) => d.clone(),
+                None => std::env::current_dir()
+                    .map_err(|e| Error::usage(format!("no current directory: {e}")))?,
+            };
+            let opts = init::Options {
+                upstream,
+                workflows: workflows.is_some(),
+                yes,
+                mirror,
+                production,
+            };
+            let report = init::init(&dir, &opts, &mut ask)?;
+            if json {
+                print_json(&report);
+            } else if !cli.quiet {
+                let repo = git2::Repository::discover(&dir).ok();
+                print!("{}", init::render(&report, Style::detect(repo.as_ref())));
+            }
+            Ok(0)
+        }
+        Command::Doctor { json } => {
+            let dir = match &cli.dir {
+                Some(d) => d.clone(),
+                None => std::env::current_dir()
+                    .map_err(|e| Error::usage(format!("no current directory: {e}")))?,
+            };
+            let report = doctor::doctor(&dir);
+            if json {
+                print_json(&report);
+            } else {
+                let repo = git2::Repository::discover(&dir).ok();
+                print!(
+                    "{}",
+                    doctor::render(&report, Style::detect(repo.as_ref()), cli.quiet)
+                );
+            }
+            Ok(u8::from(!report.ok))
+        }
+        Command::Protect { check, apply, json } => {
+            let fork = open(&cli.dir)?;
+            let gh = git_carto::github::GitHub::from_env()?;
+            let mode = if apply {
+                protect::Mode::Apply
+            } else if check {
+                protect::Mode::Check
+            } else {
+                protect::Mode::Show
+            };
+            let report = protect::protect(&fork, &gh, mode)?;
+            if json {
+                print_json(&report);
+            } else if !cli.quiet || report.drift {
+                print!(
+                    "{}",
+                    protect::render(&report, Style::detect(Some(&fork.git.repo)))
+                );
+            }
+            Ok(u8::from(report.drift && mode != protect::Mode::Show))
+        }
+        Command::Completions { shell } => {
+            print!("{}", completions::script(Cli::command(), &shell)?);
+            Ok(0)
+        }
+        Command::Manpages { dir } => {
+            let dir = match &cli.dir {
+                Some(base) if dir.is_relative() => base.join(dir),
+                _ => dir,
+            };
+            for page in manpages::write(Cli::command(), &dir)? {
+                if !cli.quiet {
+                    println!("{}", page.display());
                 }
             }
             Ok(0)

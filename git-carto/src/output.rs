@@ -89,3 +89,38 @@ pub fn print_json<T: serde::Serialize>(value: &T) {
 pub fn short(oid: git2::Oid) -> String {
     oid.to_string()[..7].to_string()
 }
+
+/// How much commands say, set once from the global `--quiet`/`--verbose`
+/// flags. A process-wide setting because every layer (git calls, progress,
+/// command summaries) must agree, and threading a flag through each would
+/// touch every signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+static VERBOSITY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(1);
+
+pub fn set_verbosity(v: Verbosity) {
+    VERBOSITY.store(v as u8, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn verbosity() -> Verbosity {
+    match VERBOSITY.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => Verbosity::Quiet,
+        1 => Verbosity::Normal,
+        _ => Verbosity::Verbose,
+    }
+}
+
+/// `--quiet`: only errors and the output that was asked for.
+pub fn quiet() -> bool {
+    verbosity() == Verbosity::Quiet
+}
+
+/// `--verbose`: also the git commands run and what was skipped.
+pub fn verbose() -> bool {
+    verbosity() == Verbosity::Verbose
+}

@@ -202,7 +202,7 @@ fn is_not_found(e: &OciDistributionError) -> bool {
         OciDistributionError::RegistryError { envelope, .. } => envelope.errors.iter().any(|c| {
             matches!(
                 c.code,
-                OciErrorCode::ManifestUnknown | OciErrorCode::NotFound
+                OciErrorCode::ManifestUnknown | OciErrorCode::NameUnknown | OciErrorCode::NotFound
             )
         }),
         OciDistributionError::ServerError { code: 404, .. } => true,

@@ -154,6 +154,105 @@ pub fn documented(verb: &str, concrete: &str) -> bool {
     })
 }
 
+/// Problems with a body for "Update branch protection"
+/// (`PUT /repos/{owner}/{repo}/branches/{branch}/protection`) against GitHub's
+/// documented schema: the four required keys (object or `null`, boolean or
+/// `null` for `enforce_admins`), the shapes of their objects, and the
+/// optional booleans. Empty when the body is as documented.
+pub fn branch_protection_put_problems(body: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let Some(obj) = body.as_object() else {
+        return vec!["body is not an object".into()];
+    };
+    for key in [
+        "required_status_checks",
+        "enforce_admins",
+        "required_pull_request_reviews",
+        "restrictions",
+    ] {
+        if !obj.contains_key(key) {
+            problems.push(format!("missing required key {key}"));
+        }
+    }
+    let strings = |v: &Value| v.as_array().is_some_and(|a| a.iter().all(Value::is_string));
+    match &body["required_status_checks"] {
+        Value::Null => {}
+        Value::Object(c) => {
+            if !c.get("strict").is_some_and(Value::is_boolean) {
+                problems.push("required_status_checks.strict must be a boolean".into());
+            }
+            if !c.get("contexts").is_some_and(strings) {
+                problems.push("required_status_checks.contexts must be an array of strings".into());
+            }
+        }
+        _ => problems.push("required_status_checks must be an object or null".into()),
+    }
+    if !(body["enforce_admins"].is_boolean() || body["enforce_admins"].is_null()) {
+        problems.push("enforce_admins must be a boolean or null".into());
+    }
+    match &body["required_pull_request_reviews"] {
+        Value::Null => {}
+        Value::Object(r) => {
+            for (k, v) in r {
+                let ok = match k.as_str() {
+                    "dismiss_stale_reviews"
+                    | "require_code_owner_reviews"
+                    | "require_last_push_approval" => v.is_boolean(),
+                    "required_approving_review_count" => v.as_u64().is_some_and(|n| n <= 6),
+                    "dismissal_restrictions" | "bypass_pull_request_allowances" => v.is_object(),
+                    _ => false,
+                };
+                if !ok {
+                    problems.push(format!(
+                        "required_pull_request_reviews.{k} is not as documented"
+                    ));
+                }
+            }
+        }
+        _ => problems.push("required_pull_request_reviews must be an object or null".into()),
+    }
+    match &body["restrictions"] {
+        Value::Null => {}
+        Value::Object(r) => {
+            for k in ["users", "teams"] {
+                if !r.get(k).is_some_and(strings) {
+                    problems.push(format!("restrictions.{k} must be an array of strings"));
+                }
+            }
+            if r.get("apps").is_some_and(|a| !strings(a)) {
+                problems.push("restrictions.apps must be an array of strings".into());
+            }
+        }
+        _ => problems.push("restrictions must be an object or null".into()),
+    }
+    for (k, v) in obj {
+        let known_bool = [
+            "required_linear_history",
+            "allow_force_pushes",
+            "allow_deletions",
+            "block_creations",
+            "required_conversation_resolution",
+            "lock_branch",
+            "allow_fork_syncing",
+        ];
+        if known_bool.contains(&k.as_str()) {
+            if !v.is_boolean() {
+                problems.push(format!("{k} must be a boolean"));
+            }
+        } else if ![
+            "required_status_checks",
+            "enforce_admins",
+            "required_pull_request_reviews",
+            "restrictions",
+        ]
+        .contains(&k.as_str())
+        {
+            problems.push(format!("unknown key {k}"));
+        }
+    }
+    problems
+}
+
 /// Response bodies as GitHub documents them (trimmed to the fields that
 /// matter, with GitHub's names and types).
 pub mod bodies {
@@ -231,6 +330,125 @@ pub mod bodies {
     pub fn label(name: &str) -> Value {
         json!({"id": 208045946, "node_id": "MDU6TGFiZWwyMDgwNDU5NDY=", "name": name, "color": "f29513", "default": false,
                "description": null, "url": format!("https://api.github.com/repos/o/r/labels/{name}")})
+    }
+
+    /// 404 for a branch without protection.
+    pub fn branch_not_protected() -> Value {
+        json!({"message": "Branch not protected", "documentation_url": "https://docs.github.com/rest/branches/branch-protection#get-branch-protection", "status": "404"})
+    }
+
+    /// "Get branch protection" / the answer to "Update branch protection",
+    /// built from a PUT-shaped description (`null` = rule off), the way GitHub
+    /// reports each rule.
+    pub fn branch_protection(owner: &str, repo: &str, branch: &str, rules: &Value) -> Value {
+        let base = format!(
+            "https://api.github.com/repos/{owner}/{repo}/branches/{}/protection",
+            branch.replace('/', "%2F")
+        );
+        let mut out = json!({
+            "url": base,
+            "required_signatures": {"url": format!("{base}/required_signatures"), "enabled": false},
+            "enforce_admins": {"url": format!("{base}/enforce_admins"), "enabled": rules["enforce_admins"].as_bool().unwrap_or(false)},
+        });
+        if let Some(c) = rules["required_status_checks"].as_object() {
+            let contexts = c.get("contexts").cloned().unwrap_or(json!([]));
+            let checks: Vec<Value> = contexts
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|x| json!({"context": x, "app_id": null}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            out["required_status_checks"] = json!({
+                "url": format!("{base}/required_status_checks"),
+                "strict": c.get("strict").cloned().unwrap_or(json!(false)),
+                "contexts": contexts,
+                "contexts_url": format!("{base}/required_status_checks/contexts"),
+                "checks": checks,
+            });
+        }
+        if let Some(r) = rules["required_pull_request_reviews"].as_object() {
+            let mut reviews = json!({
+                "url": format!("{base}/required_pull_request_reviews"),
+                "dismiss_stale_reviews": r.get("dismiss_stale_reviews").cloned().unwrap_or(json!(false)),
+                "require_code_owner_reviews": r.get("require_code_owner_reviews").cloned().unwrap_or(json!(false)),
+                "required_approving_review_count": r.get("required_approving_review_count").cloned().unwrap_or(json!(0)),
+                "require_last_push_approval": r.get("require_last_push_approval").cloned().unwrap_or(json!(false)),
+            });
+            if let Some(d) = r.get("dismissal_restrictions") {
+                reviews["dismissal_restrictions"] = d.clone();
+            }
+            out["required_pull_request_reviews"] = reviews;
+        }
+        if let Some(r) = rules["restrictions"].as_object() {
+            let users: Vec<Value> = r["users"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).map(user).collect())
+                .unwrap_or_default();
+            let teams: Vec<Value> = r["teams"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(|t| json!({"id": 1, "slug": t, "name": t, "privacy": "closed", "permission": "push"}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let apps: Vec<Value> = r
+                .get("apps")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(|s| json!({"id": 1, "slug": s, "name": s}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            out["restrictions"] = json!({
+                "url": format!("{base}/restrictions"),
+                "users_url": format!("{base}/restrictions/users"),
+                "teams_url": format!("{base}/restrictions/teams"),
+                "apps_url": format!("{base}/restrictions/apps"),
+                "users": users, "teams": teams, "apps": apps,
+            });
+        }
+        for key in [
+            "required_linear_history",
+            "allow_force_pushes",
+            "allow_deletions",
+            "block_creations",
+            "required_conversation_resolution",
+            "lock_branch",
+            "allow_fork_syncing",
+        ] {
+            out[key] = json!({"enabled": rules[key].as_bool().unwrap_or(false)});
+        }
+        out
+    }
+
+    /// "Get a repository", with the owner's type and the merge settings.
+    pub fn repository(
+        owner: &str,
+        repo: &str,
+        organization: bool,
+        merge: (bool, bool, bool),
+    ) -> Value {
+        json!({
+            "id": 1296269,
+            "node_id": "MDEwOlJlcG9zaXRvcnkxMjk2MjY5",
+            "name": repo,
+            "full_name": format!("{owner}/{repo}"),
+            "owner": {"login": owner, "id": 1, "type": if organization { "Organization" } else { "User" }},
+            "private": false,
+            "html_url": format!("https://github.com/{owner}/{repo}"),
+            "default_branch": "main",
+            "permissions": {"admin": true, "maintain": true, "push": true, "triage": true, "pull": true},
+            "allow_merge_commit": merge.0,
+            "allow_squash_merge": merge.1,
+            "allow_rebase_merge": merge.2,
+            "fork": true
+        })
     }
 
     pub fn release(owner: &str, repo: &str, id: u64, tag: &str, body: &str) -> Value {

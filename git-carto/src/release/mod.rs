@@ -95,12 +95,6 @@ pub const STEP_IMAGES: &str = "images";
 /// Compute the plan. Reads only: refs, the working tree, and origin's refs
 /// through `git ls-remote`.
 pub fn plan(fork: &Fork, opts: &Options) -> Result<Plan> {
-    if opts.bump == Bump::Auto {
-        return Err(Error::usage(
-            "the `auto` bump arrives with the commit rules (the conventional-commit classifier); \
-             until then name the bump: patch, minor or major",
-        ));
-    }
     let git = &fork.git;
     let origin = fork.config.origin();
     git.require_remote(origin)?;
@@ -127,7 +121,7 @@ pub fn plan(fork: &Fork, opts: &Options) -> Result<Plan> {
             at: at.to_string(),
             force: opts.force,
         },
-        None,
+        Some(&crate::auto_bump::auto_bump),
     )?;
 
     // A release tag already on this commit (here or on origin) means this

@@ -11,6 +11,7 @@
 use git2::Oid;
 use serde::Serialize;
 
+use crate::commit_msg::{self, Message, Origin, Rules};
 use crate::error::{Error, Result};
 use crate::fork::Fork;
 
@@ -158,6 +159,7 @@ pub fn notes(fork: &Fork, range: &Range, links: &Links) -> Result<Notes> {
         .iter()
         .map(|t| t.to_ascii_lowercase())
         .collect();
+    let rules = Rules::from_config(&fork.config)?;
 
     let repo = &fork.git.repo;
     let mut entries = Vec::with_capacity(ids.len());
@@ -179,7 +181,7 @@ pub fn notes(fork: &Fork, range: &Range, links: &Links) -> Result<Notes> {
                 commits: 1,
             }),
         }
-        entries.push(entry(oid, &message, name, &types));
+        entries.push(entry(oid, &message, name, &rules));
     }
     authors.sort_by(|a, b| b.commits.cmp(&a.commits).then_with(|| a.name.cmp(&b.name)));
 
@@ -218,21 +220,23 @@ pub fn notes(fork: &Fork, range: &Range, links: &Links) -> Result<Notes> {
     })
 }
 
-fn entry(oid: Oid, message: &str, author: String, types: &[String]) -> Entry {
+/// One listed commit, classified by the commit rules' parser (the same one
+/// the commit-msg hook and lint use); anything it does not accept as a
+/// conventional commit is listed under "Other", never dropped.
+fn entry(oid: Oid, message: &str, author: String, rules: &Rules) -> Entry {
     let subject = message.lines().next().unwrap_or("").trim().to_string();
-    let parsed = parse_subject(&subject).filter(|p| types.contains(&p.kind));
     let prs = pr_numbers(&subject);
-    match parsed {
-        Some(p) => Entry {
+    match commit_msg::check(message.as_bytes(), rules, Origin::Commit) {
+        Ok(Message::Conventional(c)) => Entry {
             commit: oid.to_string(),
-            breaking: p.bang || has_breaking_footer(message),
-            kind: Some(p.kind),
-            scope: p.scope,
-            description: p.description,
+            breaking: c.breaking,
+            kind: Some(c.kind),
+            scope: c.scope,
+            description: c.subject,
             prs,
             author,
         },
-        None => Entry {
+        _ => Entry {
             commit: oid.to_string(),
             kind: None,
             scope: None,
@@ -395,81 +399,37 @@ fn pr_numbers(subject: &str) -> Vec<u64> {
     out
 }
 
-// ---------------------------------------------------------------------------
-// Conventional-commit subject parsing, ONLY what notes need (type, scope, `!`,
-// description, the BREAKING CHANGE footer). The commit rules (commit-msg hook,
-// lint) own the full parser; point these two functions at it once it lands.
-// ---------------------------------------------------------------------------
-
-struct Subject {
-    kind: String,
-    scope: Option<String>,
-    bang: bool,
-    description: String,
-}
-
-/// `type(scope)!: description`; `None` when the subject is not conventional.
-fn parse_subject(subject: &str) -> Option<Subject> {
-    let type_len = subject
-        .bytes()
-        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'-')
-        .count();
-    if type_len == 0 || !subject.as_bytes()[0].is_ascii_alphabetic() {
-        return None;
-    }
-    let kind = subject[..type_len].to_ascii_lowercase();
-    let mut rest = &subject[type_len..];
-    let mut scope = None;
-    if let Some(r) = rest.strip_prefix('(') {
-        let end = r.find(')')?;
-        let s = r[..end].trim();
-        if s.is_empty() {
-            return None;
-        }
-        scope = Some(s.to_string());
-        rest = &r[end + 1..];
-    }
-    let bang = rest.starts_with('!');
-    if bang {
-        rest = &rest[1..];
-    }
-    let description = rest.strip_prefix(':')?.trim();
-    if description.is_empty() {
-        return None;
-    }
-    Some(Subject {
-        kind,
-        scope,
-        bang,
-        description: description.to_string(),
-    })
-}
-
-/// A `BREAKING CHANGE:` (or `BREAKING-CHANGE:`) footer in the message body.
-fn has_breaking_footer(message: &str) -> bool {
-    message
-        .lines()
-        .skip(1)
-        .any(|l| l.starts_with("BREAKING CHANGE:") || l.starts_with("BREAKING-CHANGE:"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn classify(message: &str) -> Entry {
+        let rules = Rules::from_config(&crate::config::Config::defaults()).unwrap();
+        entry(Oid::ZERO_SHA1, message, "a".into(), &rules)
+    }
+
     #[test]
-    fn parses_conventional_subjects() {
-        let p = parse_subject("feat(proxy)!: drop v1 (#12)").unwrap();
+    fn classifies_with_the_commit_rules() {
+        let e = classify("feat(proxy)!: drop v1 (#12)");
         assert_eq!(
-            (p.kind.as_str(), p.scope.as_deref(), p.bang),
-            ("feat", Some("proxy"), true)
+            (e.kind.as_deref(), e.scope.as_deref(), e.breaking),
+            (Some("feat"), Some("proxy"), true)
         );
-        assert_eq!(p.description, "drop v1 (#12)");
-        assert!(parse_subject("Update README").is_none());
-        assert!(parse_subject("feat(): x").is_none());
-        assert!(parse_subject("feat: ").is_none());
-        assert!(parse_subject("Merge branch 'x'").is_none());
-        assert!(parse_subject("fix:no space").is_some());
+        assert_eq!(e.description, "drop v1 (#12)");
+        assert_eq!(e.prs, vec![12]);
+        assert!(classify("fix: x\n\nBREAKING CHANGE: y").breaking);
+        assert!(!classify("fix: x\n\nthe BREAKING CHANGE: mention in a body").breaking);
+        for other in [
+            "Update README",
+            "feat(): x",
+            "feat: ",
+            "Merge branch 'x'",
+            "wip: unknown type",
+        ] {
+            let e = classify(other);
+            assert!(e.kind.is_none(), "{other}");
+            assert_eq!(e.description, other.lines().next().unwrap().trim());
+        }
     }
 
     #[test]
@@ -480,11 +440,5 @@ mod tests {
         );
         assert_eq!(link_prs("odd (#x) (#", Some("u")), "odd (#x) (#");
         assert_eq!(pr_numbers("a (#1) b (#23)"), vec![1, 23]);
-    }
-
-    #[test]
-    fn breaking_footer() {
-        assert!(has_breaking_footer("fix: x\n\nBREAKING CHANGE: y"));
-        assert!(!has_breaking_footer("BREAKING CHANGE: in subject"));
     }
 }

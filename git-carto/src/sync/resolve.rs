@@ -171,19 +171,8 @@ pub fn apply(git: &Git, changes: &[&Change]) -> Result<()> {
         }
     }
     if !deletes.is_empty() {
-        git.run_input(
-            &[
-                "--literal-pathspecs",
-                "rm",
-                "-q",
-                "-f",
-                "--ignore-unmatch",
-                "--pathspec-from-file=-",
-                "--pathspec-file-nul",
-            ],
-            &deletes,
-        )
-        .context("deleting resolved paths")?;
+        git.remove_paths(&deletes)
+            .context("deleting resolved paths")?;
     }
     if !info.is_empty() {
         git.run_input(&["update-index", "-z", "--index-info"], &info)

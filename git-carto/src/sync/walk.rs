@@ -355,18 +355,7 @@ fn edit(fork: &Fork, state: &State, c: &Conflict, w: &mut Walk<'_>) -> Result<bo
             list.extend_from_slice(p.as_bytes());
             list.push(0);
         }
-        git.run_input(
-            &[
-                "--literal-pathspecs",
-                "rm",
-                "-q",
-                "-f",
-                "--ignore-unmatch",
-                "--pathspec-from-file=-",
-                "--pathspec-file-nul",
-            ],
-            &list,
-        )?;
+        git.remove_paths(&list)?;
     }
     git.run(&["--literal-pathspecs", "add", "--", &path])?;
     Ok(true)

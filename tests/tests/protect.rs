@@ -1,0 +1,334 @@
+//! `git carto protect` against the in-process GitHub server: the diff of
+//! what GitHub has against what the process asks for, `--check` for drift,
+//! `--apply` with documented PUT/PATCH bodies, and 403s that name the
+//! missing permission.
+
+use carto_tests::github_server::{bodies, branch_protection_put_problems, GitHubServer, TOKEN};
+use carto_tests::Fixture;
+use serde_json::{json, Value};
+use wiremock::{Request, ResponseTemplate};
+
+const PROD: &str = "/repos/o/r/branches/carto%2Fmain/protection";
+const MIRROR: &str = "/repos/o/r/branches/main/protection";
+
+/// A fork whose GitHub repository is `o/r`, with two required checks and a
+/// team allowed to push.
+fn fork() -> Fixture {
+    let f = Fixture::new();
+    f.commit_file(
+        &f.work,
+        ".gitcarto",
+        "[github]\n\trepo = o/r\n[protect]\n\tstatusChecks = test\n\tstatusChecks = lint\n\tpushTeams = release-admins\n",
+        "chore: configure carto",
+    );
+    f
+}
+
+/// Production protected loosely (no approvals, squash allowed, a
+/// conversation-resolution rule we do not manage); the mirror unprotected.
+fn drifted_github() -> GitHubServer {
+    let server = GitHubServer::start();
+    server.on(
+        "GET",
+        "/repos/o/r",
+        200,
+        bodies::repository("o", "r", true, (true, true, false)),
+    );
+    server.on(
+        "GET",
+        PROD,
+        200,
+        bodies::branch_protection(
+            "o",
+            "r",
+            "carto/main",
+            &json!({
+                "required_status_checks": {"strict": false, "contexts": ["test"]},
+                "enforce_admins": false,
+                "required_pull_request_reviews": {"required_approving_review_count": 0, "dismiss_stale_reviews": false},
+                "restrictions": null,
+                "required_conversation_resolution": true,
+            }),
+        ),
+    );
+    server.on("GET", MIRROR, 404, bodies::branch_not_protected());
+    server
+}
+
+/// Answer a PUT with the protection it asked for, as GitHub does, after
+/// checking the body against the documented schema.
+fn answer_puts(server: &GitHubServer, route: &str, branch: &'static str) {
+    server.mount(server.route("PUT", route).respond_with(move |req: &Request| {
+        let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+        let problems = branch_protection_put_problems(&body);
+        if problems.is_empty() {
+            ResponseTemplate::new(200).set_body_json(bodies::branch_protection("o", "r", branch, &body))
+        } else {
+            ResponseTemplate::new(422).set_body_json(json!({
+                "message": format!("Invalid request: {}", problems.join("; ")),
+                "documentation_url": "https://docs.github.com/rest/branches/branch-protection#update-branch-protection",
+                "status": "422"
+            }))
+        }
+    }));
+}
+
+#[test]
+fn shows_the_difference_as_a_diff_and_check_fails_on_drift() {
+    let f = fork();
+    let server = drifted_github();
+    let out = f.carto_env(&server.env(), &["protect"]).ok();
+    let text = &out.stdout;
+    for line in [
+        "carto/main (production)",
+        "- required approvals: 0",
+        "+ required approvals: 1",
+        "- stale approvals dismissed: no",
+        "+ stale approvals dismissed: yes",
+        "- required status checks: test",
+        "+ required status checks: lint, test",
+        "- up to date before merging: no",
+        "- no bypass (admins included): no",
+        "- pushes restricted to: anyone with write access",
+        "+ pushes restricted to: users: ; teams: release-admins",
+        "  pull request required: yes",
+        "main (mirror): not protected",
+        "- locked: no",
+        "+ locked: yes",
+        "- squash merging allowed: yes",
+        "+ squash merging allowed: no",
+        "  merge commits allowed: yes",
+        "  rebase merging allowed: no",
+        "git carto protect --apply",
+    ] {
+        assert!(text.contains(line), "missing `{line}` in:\n{text}");
+    }
+    // Nothing was changed by looking.
+    assert!(server.bodies("PUT", PROD).is_empty());
+    assert!(server.bodies("PATCH", "/repos/o/r").is_empty());
+
+    let check = f.carto_env(&server.env(), &["protect", "--check"]).fails(1);
+    assert!(check.stdout.contains("+ locked: yes"), "{}", check.stdout);
+    server.assert_documented();
+    for s in [&out.stdout, &out.stderr, &check.stdout, &check.stderr] {
+        assert!(!s.contains(TOKEN));
+    }
+}
+
+#[test]
+fn json_has_a_stable_shape() {
+    let f = fork();
+    let server = drifted_github();
+    let j = f
+        .carto_env(&server.env(), &["protect", "--json"])
+        .ok()
+        .json();
+    assert_eq!(j["repository"], "o/r");
+    assert_eq!(j["organization"], true);
+    assert_eq!(j["drift"], true);
+    let prod = &j["branches"][0];
+    assert_eq!(prod["branch"], "carto/main");
+    assert_eq!(prod["role"], "production");
+    assert_eq!(prod["protected"], true);
+    let approvals = prod["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["setting"] == "required approvals")
+        .unwrap();
+    assert_eq!(approvals["wanted"], 1);
+    assert_eq!(approvals["current"], 0);
+    assert_eq!(approvals["drift"], true);
+    assert_eq!(j["branches"][1]["branch"], "main");
+    assert_eq!(j["branches"][1]["protected"], false);
+    assert_eq!(j["merge_settings"]["drift"], true);
+}
+
+#[test]
+fn apply_sends_documented_bodies_and_leaves_no_drift() {
+    let f = fork();
+    let server = drifted_github();
+    answer_puts(&server, PROD, "carto/main");
+    answer_puts(&server, MIRROR, "main");
+    server.mount(server.route("PATCH", "/repos/o/r").respond_with(
+        ResponseTemplate::new(200).set_body_json(bodies::repository(
+            "o",
+            "r",
+            true,
+            (true, false, false),
+        )),
+    ));
+    let out = f.carto_env(&server.env(), &["protect", "--apply"]).ok();
+    assert!(
+        out.stdout.contains("carto/main (production): updated"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("main (mirror): updated"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("merge settings: updated"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("GitHub has everything the process asks for."),
+        "{}",
+        out.stdout
+    );
+
+    let puts = server.bodies("PUT", PROD);
+    assert_eq!(puts.len(), 1);
+    let p = &puts[0];
+    assert!(branch_protection_put_problems(p).is_empty(), "{p}");
+    assert_eq!(
+        p["required_status_checks"],
+        json!({"strict": true, "contexts": ["lint", "test"]})
+    );
+    assert_eq!(p["enforce_admins"], true);
+    assert_eq!(
+        p["required_pull_request_reviews"]["required_approving_review_count"],
+        1
+    );
+    assert_eq!(
+        p["required_pull_request_reviews"]["dismiss_stale_reviews"],
+        true
+    );
+    assert_eq!(
+        p["restrictions"],
+        json!({"users": [], "teams": ["release-admins"], "apps": []})
+    );
+    assert_eq!(p["allow_force_pushes"], false);
+    assert_eq!(p["allow_deletions"], false);
+    assert_eq!(p["required_linear_history"], false);
+    assert_eq!(p["lock_branch"], false);
+    // A rule the process does not manage survives the PUT.
+    assert_eq!(p["required_conversation_resolution"], true);
+
+    let m = &server.bodies("PUT", MIRROR)[0];
+    assert!(branch_protection_put_problems(m).is_empty(), "{m}");
+    assert_eq!(m["lock_branch"], true);
+    assert_eq!(m["allow_force_pushes"], false);
+    assert!(m["required_pull_request_reviews"].is_null());
+
+    assert_eq!(
+        server.bodies("PATCH", "/repos/o/r"),
+        vec![json!({"allow_squash_merge": false})]
+    );
+    server.assert_documented();
+}
+
+#[test]
+fn nothing_is_sent_when_github_already_matches() {
+    let f = fork();
+    let server = GitHubServer::start();
+    server.on(
+        "GET",
+        "/repos/o/r",
+        200,
+        bodies::repository("o", "r", false, (true, false, false)),
+    );
+    server.on(
+        "GET",
+        PROD,
+        200,
+        bodies::branch_protection(
+            "o",
+            "r",
+            "carto/main",
+            &json!({
+                "required_status_checks": {"strict": true, "contexts": ["test", "lint"]},
+                "enforce_admins": true,
+                "required_pull_request_reviews": {"required_approving_review_count": 1, "dismiss_stale_reviews": true},
+                "restrictions": null,
+            }),
+        ),
+    );
+    server.on(
+        "GET",
+        MIRROR,
+        200,
+        bodies::branch_protection(
+            "o",
+            "r",
+            "main",
+            &json!({"required_status_checks": null, "enforce_admins": false,
+                    "required_pull_request_reviews": null, "restrictions": null, "lock_branch": true}),
+        ),
+    );
+    let out = f.carto_env(&server.env(), &["protect", "--apply"]).ok();
+    // A personal repository cannot restrict pushes: said, not demanded.
+    assert!(out.stdout.contains("personal repository"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("GitHub has everything"),
+        "{}",
+        out.stdout
+    );
+    f.carto_env(&server.env(), &["protect", "--check"]).ok();
+    let quiet = f
+        .carto_env(&server.env(), &["--quiet", "protect", "--check"])
+        .ok();
+    assert_eq!(quiet.stdout, "");
+    assert!(server.requests().iter().all(|r| r.method.as_str() == "GET"));
+}
+
+#[test]
+fn a_403_says_which_permission_is_missing() {
+    let f = fork();
+    let server = GitHubServer::start();
+    server.on(
+        "GET",
+        "/repos/o/r",
+        200,
+        bodies::repository("o", "r", true, (true, false, false)),
+    );
+    server.on(
+        "GET",
+        PROD,
+        403,
+        bodies::forbidden("Resource not accessible by personal access token"),
+    );
+    let out = f.carto_env(&server.env(), &["protect"]).fails(1);
+    assert!(out.stderr.contains("403"), "{}", out.stderr);
+    assert!(out.stderr.contains("`Administration`"), "{}", out.stderr);
+    assert!(!out.stderr.contains(TOKEN));
+
+    // When GitHub names the permission, that is what the user sees.
+    let server = GitHubServer::start();
+    server.on(
+        "GET",
+        "/repos/o/r",
+        200,
+        bodies::repository("o", "r", true, (true, false, false)),
+    );
+    server.on("GET", PROD, 404, bodies::branch_not_protected());
+    server.on("GET", MIRROR, 404, bodies::branch_not_protected());
+    server.mount(
+        server.route("PUT", PROD).respond_with(
+            ResponseTemplate::new(403)
+                .set_body_json(bodies::forbidden("Resource not accessible by integration"))
+                .insert_header("x-accepted-github-permissions", "administration=write"),
+        ),
+    );
+    let out = f.carto_env(&server.env(), &["protect", "--apply"]).fails(1);
+    assert!(
+        out.stderr.contains("administration=write"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        server.bodies("PUT", MIRROR).is_empty(),
+        "went on after a refusal"
+    );
+}
+
+#[test]
+fn without_a_token_it_says_how_to_set_one() {
+    let f = fork();
+    let out = f.carto(&["protect"]).fails(2);
+    assert!(out.stderr.contains("GITHUB_TOKEN"), "{}", out.stderr);
+}

@@ -2,7 +2,7 @@
 //! rate limits and error messages, and that the token never leaks.
 
 use carto_tests::github_server::{bodies, GitHubServer, TOKEN};
-use git_carto::github::{GitHub, Slug};
+use git_carto::remote::github::{GitHub, Slug};
 use serde_json::json;
 use wiremock::ResponseTemplate;
 

@@ -298,8 +298,9 @@ fn an_existing_release_gets_its_body_updated() {
 
 /// Create a release through the server as another client would.
 fn server_create(server: &GitHubServer, tag: &str, body: &str) -> u16 {
-    let github = git_carto::github::GitHub::new(&server.uri(), Some(TOKEN.to_string())).unwrap();
-    let slug = git_carto::github::Slug::parse("acme/litellm").unwrap();
+    let github =
+        git_carto::remote::github::GitHub::new(&server.uri(), Some(TOKEN.to_string())).unwrap();
+    let slug = git_carto::remote::github::Slug::parse("acme/litellm").unwrap();
     match github.create_release(&slug, tag, tag, body).unwrap() {
         Ok(_) => 201,
         Err(reply) => reply.status,

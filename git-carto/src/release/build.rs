@@ -12,8 +12,8 @@ use git2::Oid;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::fork::Fork;
 use crate::release::images::ImageNames;
+use crate::repo::fork::Fork;
 
 #[derive(Debug, Clone, Default)]
 pub struct Request {
@@ -188,7 +188,7 @@ fn assemble(
 
 /// `https://github.com/<owner>/<repo>` of the fork, else origin's URL.
 pub fn source_url(fork: &Fork) -> Option<String> {
-    match crate::github::fork_slug(fork) {
+    match crate::remote::github::fork_slug(fork) {
         Ok(slug) => Some(format!("{}/{slug}", web_base())),
         Err(_) => fork.git.remote_url(fork.config.origin()),
     }

@@ -9,12 +9,12 @@ use git2::Oid;
 use semver::Version;
 use serde::Serialize;
 
-use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::fork::Fork;
-use crate::output::short;
-use crate::registry::{Manifest, Registry};
-use crate::tag::ReleaseTag;
+use crate::remote::registry::{Manifest, Registry};
+use crate::repo::config::Config;
+use crate::repo::fork::Fork;
+use crate::repo::tag::ReleaseTag;
+use crate::term::output::short;
 
 /// The image tag names a fork uses (`image.*Tag` keys).
 #[derive(Debug, Clone)]

@@ -19,12 +19,12 @@ use semver::Version;
 use serde::Serialize;
 
 use crate::error::{Code, Error, Result};
-use crate::fork::Fork;
-use crate::github::{GitHub, Published, Slug};
-use crate::next_tag::{self, Request};
-use crate::output::{short, Style};
-use crate::registry::Registry;
-use crate::tag::{ser_version, Bump, ReleaseTag};
+use crate::remote::github::{GitHub, Published, Slug};
+use crate::remote::registry::Registry;
+use crate::repo::fork::Fork;
+use crate::repo::next_tag::{self, Request};
+use crate::repo::tag::{ser_version, Bump, ReleaseTag};
+use crate::term::output::{short, Style};
 
 use images::{Action, ImageNames, ImagePlan, ImageTag, Promoted};
 
@@ -121,7 +121,7 @@ pub fn plan(fork: &Fork, opts: &Options) -> Result<Plan> {
             at: at.to_string(),
             force: opts.force,
         },
-        Some(&crate::auto_bump::auto_bump),
+        Some(&crate::guard::auto_bump::auto_bump),
     )?;
 
     // A release tag already on this commit (here or on origin) means this
@@ -307,10 +307,10 @@ pub fn plan(fork: &Fork, opts: &Options) -> Result<Plan> {
 pub fn links(fork: &Fork) -> notes::Links {
     let web = build::web_base();
     notes::Links {
-        fork: crate::github::fork_slug(fork)
+        fork: crate::remote::github::fork_slug(fork)
             .ok()
             .map(|s| format!("{web}/{s}")),
-        upstream: crate::github::upstream_slug(fork)
+        upstream: crate::remote::github::upstream_slug(fork)
             .ok()
             .map(|s| format!("{web}/{s}")),
     }
@@ -458,7 +458,7 @@ pub fn run(fork: &Fork, plan: &mut Plan, progress: &mut dyn FnMut(&Step)) -> Res
     // Everything that can be known to fail is checked before the first
     // change: the token, the repository, the source image.
     let github = GitHub::from_env()?;
-    let slug = crate::github::fork_slug(fork)?;
+    let slug = crate::remote::github::fork_slug(fork)?;
     let registry = match (&plan.image_plan, &plan.rebuild) {
         (Some(p), None) => {
             let registry = Registry::connect(&p.image)?;

@@ -11,9 +11,9 @@
 use git2::Oid;
 use serde::Serialize;
 
-use crate::commit_msg::{self, Message, Origin, Rules};
 use crate::error::{Error, Result};
-use crate::fork::Fork;
+use crate::guard::commit_msg::{self, Message, Origin, Rules};
+use crate::repo::fork::Fork;
 
 /// What the notes are about: `from` (exclusive) to `to` (inclusive).
 #[derive(Debug, Clone)]
@@ -404,7 +404,7 @@ mod tests {
     use super::*;
 
     fn classify(message: &str) -> Entry {
-        let rules = Rules::from_config(&crate::config::Config::defaults()).unwrap();
+        let rules = Rules::from_config(&crate::repo::config::Config::defaults()).unwrap();
         entry(Oid::ZERO_SHA1, message, "a".into(), &rules)
     }
 

@@ -8,8 +8,8 @@ use semver::Version;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::fork::{Fork, StableTag};
-use crate::tag::ser_version;
+use crate::repo::fork::{Fork, StableTag};
+use crate::repo::tag::ser_version;
 
 /// A stable tag on the upstream remote.
 #[derive(Debug, Clone, Serialize)]

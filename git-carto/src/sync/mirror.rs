@@ -10,8 +10,8 @@ use git2::Oid;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::fork::Fork;
-use crate::output::short;
+use crate::repo::fork::Fork;
+use crate::term::output::short;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

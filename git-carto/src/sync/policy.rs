@@ -6,11 +6,11 @@
 //! and the first matching rule wins, so a fork file inside an upstream tree
 //! (`litellm/carto_x.yaml`) keeps the fork side. Unmatched paths need a person.
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, Source};
 use crate::error::{Error, Result};
+use crate::repo::config::{Config, Source};
+pub use crate::repo::glob::PathGlob;
 
 /// One side of the merge, in the words users expect (never ours/theirs: the
 /// merge direction makes those mean the opposite of what people think).
@@ -101,61 +101,6 @@ impl Policy {
 impl std::fmt::Display for Policy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
-    }
-}
-
-/// A gitignore-like path glob: without a `/` it matches a name at any depth,
-/// with one it is anchored at the repository root; `**` crosses directories, `*`
-/// does not; a directory pattern covers everything below it. An empty glob
-/// matches nothing (how a fork switches a default rule off).
-#[derive(Debug, Clone)]
-pub struct PathGlob {
-    text: String,
-    set: Option<GlobSet>,
-}
-
-impl PathGlob {
-    pub fn new(text: &str) -> std::result::Result<Self, String> {
-        let t = text.trim();
-        if t.is_empty() {
-            return Ok(PathGlob {
-                text: String::new(),
-                set: None,
-            });
-        }
-        let anchored = t.trim_end_matches('/').contains('/');
-        let t = t.trim_start_matches('/').trim_end_matches('/');
-        let base = if anchored {
-            t.to_string()
-        } else {
-            format!("**/{t}")
-        };
-        let mut b = GlobSetBuilder::new();
-        for pat in [base.clone(), format!("{base}/**")] {
-            let glob = GlobBuilder::new(&pat)
-                .literal_separator(true)
-                .backslash_escape(true)
-                .build()
-                .map_err(|e| e.kind().to_string())?;
-            b.add(glob);
-        }
-        let set = b.build().map_err(|e| e.to_string())?;
-        Ok(PathGlob {
-            text: text.trim().to_string(),
-            set: Some(set),
-        })
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
-    pub fn is_match(&self, path: &str) -> bool {
-        self.set.as_ref().is_some_and(|s| s.is_match(path))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.set.is_none()
     }
 }
 
@@ -265,26 +210,6 @@ impl Rules {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs_are_gitignore_like() {
-        let g = PathGlob::new("carto_*.yaml").unwrap();
-        assert!(g.is_match("carto_config.yaml"));
-        assert!(g.is_match("litellm/proxy/carto_x.yaml"));
-        assert!(!g.is_match("carto_x.yml"));
-        let g = PathGlob::new("litellm/**").unwrap();
-        assert!(g.is_match("litellm/core.py"));
-        assert!(g.is_match("litellm/a/b/c.py"));
-        assert!(!g.is_match("tests/litellm/x.py"));
-        let g = PathGlob::new("docs/*.md").unwrap();
-        assert!(g.is_match("docs/a.md"));
-        assert!(!g.is_match("docs/sub/a.md"));
-        let g = PathGlob::new("build").unwrap();
-        assert!(g.is_match("build/out.js"));
-        assert!(g.is_match("ui/build/out.js"));
-        assert!(PathGlob::new("").unwrap().is_empty());
-        assert!(PathGlob::new("a[").is_err());
-    }
 
     #[test]
     fn defaults_put_fork_files_before_upstream_trees() {

@@ -8,9 +8,9 @@ use serde_json::json;
 
 use super::PullRequestRef;
 use crate::error::{Error, Result};
-use crate::fork::Fork;
-use crate::github::{fork_slug, GitHub};
-use crate::tag::Template;
+use crate::remote::github::{fork_slug, GitHub};
+use crate::repo::fork::Fork;
+use crate::repo::tag::Template;
 
 fn labels(fork: &Fork, clean: bool) -> Vec<String> {
     let cfg = &fork.config;

@@ -3,7 +3,7 @@
 
 use super::verify::Verification;
 use super::{Aborted, Resolved, SyncStatus, Synced};
-use crate::output::Style;
+use crate::term::output::Style;
 
 pub fn synced(s: &Synced, style: Style, verbose: bool) -> String {
     let mut out = String::new();

@@ -15,8 +15,8 @@ use super::policy::Side;
 use super::state::{By, State};
 use super::verify::{dropped_lines, ranges, Finding, Outcome, Verification};
 use crate::error::Result;
-use crate::fork::Fork;
-use crate::output::short;
+use crate::repo::fork::Fork;
+use crate::term::output::short;
 
 /// Shown at the top of every sync pull request: a squash merge once cost the
 /// first user 4,200 upstream commits of history.

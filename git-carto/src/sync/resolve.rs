@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::conflicts::{Conflict, Entry};
 use super::policy::Side;
 use crate::error::{Result, ResultExt};
-use crate::git::Git;
+use crate::repo::git::Git;
 
 /// How one conflict was settled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use git2::Oid;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::fork::Fork;
+use crate::repo::fork::Fork;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sides {
@@ -71,7 +71,7 @@ impl Sides {
                 Error::refused(format!(
                     "no upstream stable tag in the history of {}: nothing to verify against \
                      (fetch tags with `git fetch {} --tags`)",
-                    crate::output::short(commit),
+                    crate::term::output::short(commit),
                     fork.config.upstream()
                 ))
             })?;
@@ -91,7 +91,7 @@ impl Sides {
                     (false, true) => Ok(Sides::new(fork, p2, p1, false)),
                     _ => Err(Error::usage(format!(
                         "merge {} does not bring upstream into the fork: name the fork side with --base <ref>",
-                        crate::output::short(at.id())
+                        crate::term::output::short(at.id())
                     ))),
                 };
             }
@@ -102,7 +102,7 @@ impl Sides {
         }
         Err(Error::usage(format!(
             "no merge in the first-parent history of {}: name the fork side with --base <ref>",
-            crate::output::short(commit)
+            crate::term::output::short(commit)
         )))
     }
 }
@@ -149,7 +149,7 @@ fn label(fork: &Fork, oid: Oid) -> String {
             return t.name.clone();
         }
     }
-    crate::output::short(oid)
+    crate::term::output::short(oid)
 }
 
 pub(crate) mod oid_str {

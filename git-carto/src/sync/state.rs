@@ -15,7 +15,7 @@ use super::policy::Policy;
 use super::resolve::Choice;
 use super::sides::Sides;
 use crate::error::{Error, Result, ResultExt};
-use crate::git::Git;
+use crate::repo::git::Git;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct State {

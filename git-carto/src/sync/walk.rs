@@ -16,8 +16,8 @@ use super::resolve::{self, Choice};
 use super::state::{By, Resolution, State};
 use super::verify::conflict_markers;
 use crate::error::{Error, Result, ResultExt};
-use crate::fork::Fork;
-use crate::output::Style;
+use crate::repo::fork::Fork;
+use crate::term::output::Style;
 
 pub struct Walk<'a> {
     pub input: &'a mut dyn BufRead,

@@ -1,0 +1,44 @@
+use git_carto::error::{Code, Result};
+use git_carto::repo::config::{Config, KEYS};
+use git_carto::term::output::print_json;
+
+use super::Global;
+
+/// Show the effective configuration and where each value comes from.
+#[derive(clap::Args)]
+#[command(after_help = keys_help())]
+pub struct Args {
+    #[arg(long)]
+    json: bool,
+}
+
+fn keys_help() -> String {
+    let mut s = String::from("Keys (in .gitcarto, or `git config carto.<key>`):\n");
+    for k in KEYS {
+        s.push_str(&format!("  {:<26} {}\n", k.name, k.doc));
+    }
+    s
+}
+
+pub fn run(g: &Global, a: Args) -> Result<u8> {
+    let config = match g.open() {
+        Ok(f) => f.config,
+        // Outside a repository the defaults still tell the user something.
+        Err(e) if e.code == Code::Usage && e.message().starts_with("not a git repository") => {
+            Config::defaults()
+        }
+        Err(e) => return Err(e),
+    };
+    if a.json {
+        let map: serde_json::Map<String, serde_json::Value> = config
+            .entries()
+            .map(|(k, v)| (k.to_string(), serde_json::to_value(v).unwrap_or_default()))
+            .collect();
+        print_json(&map);
+    } else {
+        for (k, v) in config.entries() {
+            println!("{k} = {}    ({})", v.values.join(", "), v.source);
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,45 @@
+//! One file per command: its arguments (the doc comments are the help text),
+//! the call into the library, and its text or JSON printing. Nothing else.
+
+pub mod completions;
+pub mod config;
+pub mod doctor;
+pub mod feature;
+pub mod hook;
+pub mod hooks;
+pub mod init;
+pub mod lint;
+pub mod manpages;
+pub mod next_tag;
+pub mod protect;
+pub mod prune;
+pub mod status;
+pub mod sync;
+pub mod verify;
+
+use std::path::PathBuf;
+
+use git_carto::error::{Error, Result};
+use git_carto::Fork;
+
+/// The global options every command sees.
+pub struct Global {
+    pub dir: Option<PathBuf>,
+    pub verbose: bool,
+    pub quiet: bool,
+}
+
+impl Global {
+    /// The directory to work in: `-C <path>` or the current one.
+    pub fn cwd(&self) -> Result<PathBuf> {
+        match &self.dir {
+            Some(d) => Ok(d.clone()),
+            None => std::env::current_dir()
+                .map_err(|e| Error::usage(format!("no current directory: {e}"))),
+        }
+    }
+
+    pub fn open(&self) -> Result<Fork> {
+        Fork::open(&self.cwd()?)
+    }
+}

@@ -1,0 +1,41 @@
+use git_carto::error::Result;
+use git_carto::remote::github::GitHub;
+use git_carto::setup::protect;
+use git_carto::term::output::{print_json, Style};
+
+use super::Global;
+
+/// Compare GitHub's branch protection and merge settings with what the process asks for.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Exit 1 when GitHub differs (for a scheduled CI job).
+    #[arg(long)]
+    check: bool,
+    /// Set what differs through the GitHub API (needs admin rights).
+    #[arg(long, conflicts_with = "check")]
+    apply: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(g: &Global, a: Args) -> Result<u8> {
+    let fork = g.open()?;
+    let gh = GitHub::from_env()?;
+    let mode = if a.apply {
+        protect::Mode::Apply
+    } else if a.check {
+        protect::Mode::Check
+    } else {
+        protect::Mode::Show
+    };
+    let report = protect::protect(&fork, &gh, mode)?;
+    if a.json {
+        print_json(&report);
+    } else if !g.quiet || report.drift {
+        print!(
+            "{}",
+            protect::render(&report, Style::detect(Some(&fork.git.repo)))
+        );
+    }
+    Ok(u8::from(report.drift && mode != protect::Mode::Show))
+}

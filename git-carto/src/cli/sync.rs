@@ -1,0 +1,135 @@
+//! `git carto sync`: pick the step, decide whether to walk interactively, print.
+
+use std::io::IsTerminal;
+
+use git_carto::error::Result;
+use git_carto::sync::{self, render, walk};
+use git_carto::term::output::{print_json, Style};
+
+use super::Global;
+
+/// Bring the newest upstream stable release into the fork (mirror, sync branch, PR).
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("step").args(["resolve", "continue_", "abort", "status"])))]
+pub struct Args {
+    /// Sync this upstream stable tag instead of the newest.
+    #[arg(long, value_name = "tag")]
+    tag: Option<String>,
+    /// Apply the automatic policies, then walk the manual paths on a terminal.
+    #[arg(long)]
+    resolve: bool,
+    /// Verify and commit the sync once nothing is unmerged.
+    #[arg(long = "continue")]
+    continue_: bool,
+    /// Put every branch and the working tree back as before the sync.
+    #[arg(long)]
+    abort: bool,
+    /// Show what is resolved, by which policy, and what is left.
+    #[arg(long)]
+    status: bool,
+    /// Keep everything local: push neither the mirror nor the sync branch.
+    #[arg(long)]
+    no_push: bool,
+    /// Say what would be done; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Open (or update) the sync pull request into production.
+    #[arg(long, conflicts_with = "no_push")]
+    pr: bool,
+    /// Close an open sync pull request for another release in favour of this one.
+    #[arg(long, requires = "pr")]
+    supersede: bool,
+    /// With --continue: commit despite verification findings other than conflict markers.
+    #[arg(long, requires = "continue_")]
+    accept_findings: bool,
+    /// Walk manual paths even when stdin is not a terminal (scripted answers).
+    #[arg(long, conflicts_with = "no_interactive")]
+    interactive: bool,
+    /// Never walk manual paths, even on a terminal.
+    #[arg(long)]
+    no_interactive: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(g: &Global, a: Args) -> Result<u8> {
+    let fork = &g.open()?;
+    let (verbose, quiet) = (g.verbose, g.quiet);
+    let style = Style::detect(Some(&fork.git.repo));
+    let json = a.json;
+    let mut progress = |m: &str| {
+        if !quiet && !json {
+            eprintln!("{m}");
+        }
+    };
+    if a.status {
+        let s = sync::status_cmd(fork)?;
+        if json {
+            print_json(&s);
+        } else {
+            print!("{}", render::status(&s, style));
+        }
+        return Ok(0);
+    }
+    if a.abort {
+        let out = sync::abort_cmd(fork)?;
+        if json {
+            print_json(&out);
+        } else if !quiet {
+            print!("{}", render::aborted(&out));
+        }
+        return Ok(0);
+    }
+    if a.continue_ {
+        let out = sync::continue_cmd(fork, a.accept_findings, &mut progress)?;
+        return Ok(finish(&out, json, quiet, verbose, style));
+    }
+    if a.resolve {
+        let interactive = a.interactive
+            || (!a.no_interactive
+                && !json
+                && std::io::stdin().is_terminal()
+                && std::io::stdout().is_terminal());
+        let out = if interactive {
+            let stdin = std::io::stdin();
+            let mut input = stdin.lock();
+            let mut stdout = std::io::stdout();
+            let mut w = walk::Walk {
+                input: &mut input,
+                out: &mut stdout,
+                style,
+            };
+            sync::resolve_cmd(fork, Some(&mut w))?
+        } else {
+            sync::resolve_cmd(fork, None)?
+        };
+        if json {
+            print_json(&out);
+        } else if !quiet || !out.left.is_empty() {
+            print!("{}", render::resolved(&out, style));
+        }
+        return Ok(if out.left.is_empty() { 0 } else { 1 });
+    }
+    let opts = sync::Options {
+        tag: a.tag,
+        push: !a.no_push,
+        dry_run: a.dry_run,
+        pr: a.pr,
+        supersede: a.supersede,
+    };
+    let out = sync::start(fork, &opts, &mut progress)?;
+    Ok(finish(&out, json, quiet, verbose, style))
+}
+
+fn finish(out: &sync::Synced, json: bool, quiet: bool, verbose: bool, style: Style) -> u8 {
+    if json {
+        print_json(out);
+    } else if !quiet || out.outcome == "stopped" {
+        print!("{}", render::synced(out, style, verbose));
+    }
+    if out.outcome == "stopped" {
+        1
+    } else {
+        0
+    }
+}

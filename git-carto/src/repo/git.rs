@@ -1,0 +1,667 @@
+//! The one git access layer.
+//!
+//! Reads (refs, tags, revwalks, merge-bases, trees, config) go through git2 in
+//! process: they are on hot paths such as the commit-msg hook and `next-tag`.
+//! Anything that changes the working tree or talks to a remote goes through the
+//! `git` CLI (xshell), so users' credential helpers, SSH config, hooks and LFS
+//! behave exactly as with plain git.
+
+use std::collections::{BinaryHeap, HashSet};
+use std::path::{Path, PathBuf};
+
+use git2::{BranchType, Oid, Repository};
+
+use crate::error::{Error, Result, ResultExt};
+use crate::repo::tags_file::Tags;
+
+pub struct Git {
+    pub repo: Repository,
+    workdir: PathBuf,
+    /// Tag refs read once per process (see `tags_file`); `None` inside when
+    /// the repository's ref format needs libgit2.
+    tags: std::cell::OnceCell<Option<Tags>>,
+}
+
+/// Output of a git CLI call.
+pub struct Output {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Git {
+    /// Open the repository containing `dir`, the way git finds it (honours
+    /// `GIT_DIR`, `GIT_WORK_TREE` and `GIT_CEILING_DIRECTORIES`).
+    pub fn discover(dir: &Path) -> Result<Self> {
+        // libgit2 re-hashes every object it reads by default (SHA-1 with
+        // collision detection): a third of `next-tag`'s time on a large
+        // repository. git itself does not; objects come from git's own store.
+        git2::opts::strict_hash_verification(false);
+        let repo = if std::env::var_os("GIT_DIR").is_some() {
+            Repository::open_from_env()
+        } else {
+            Repository::open_ext(
+                dir,
+                git2::RepositoryOpenFlags::empty(),
+                std::env::var_os("GIT_CEILING_DIRECTORIES")
+                    .as_deref()
+                    .map(|c| std::env::split_paths(c).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            )
+        }
+        .map_err(|_| Error::usage(format!("not a git repository: {}", dir.display())))?;
+        let workdir = repo
+            .workdir()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| repo.path().to_path_buf());
+        Ok(Git {
+            repo,
+            workdir,
+            tags: std::cell::OnceCell::new(),
+        })
+    }
+
+    /// The version of the `git` program on PATH (`git --version`), as
+    /// (major, minor, patch) and the text git printed.
+    pub fn cli_version() -> Result<((u64, u64, u64), String)> {
+        let sh = xshell::Shell::new().map_err(|e| Error::refused(e.to_string()))?;
+        let text = xshell::cmd!(sh, "git --version")
+            .quiet()
+            .read()
+            .map_err(|e| Error::refused(format!("cannot run git: {e}")))?;
+        let number = text
+            .split_whitespace()
+            .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+            .unwrap_or("");
+        let mut parts = number.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+        let version = (
+            parts.next().unwrap_or(0),
+            parts.next().unwrap_or(0),
+            parts.next().unwrap_or(0),
+        );
+        Ok((version, text.trim().to_string()))
+    }
+
+    pub fn workdir(&self) -> &Path {
+        &self.workdir
+    }
+
+    /// Run `git <args>` in the working tree, capturing its output. A non-zero exit
+    /// becomes an error carrying git's own message.
+    pub fn run(&self, args: &[&str]) -> Result<Output> {
+        match self.run_status(args)? {
+            (true, o) => Ok(o),
+            (false, o) => Err(failed(args, &o)),
+        }
+    }
+
+    /// Like [`Git::run`] but returns whether git succeeded instead of failing.
+    pub fn run_status(&self, args: &[&str]) -> Result<(bool, Output)> {
+        trace(args);
+        let sh = xshell::Shell::new().map_err(|e| Error::refused(e.to_string()))?;
+        sh.change_dir(&self.workdir);
+        let out = xshell::cmd!(sh, "git {args...}")
+            .quiet()
+            .ignore_status()
+            .output()
+            .map_err(|e| Error::refused(format!("cannot run git: {e}")))?;
+        Ok((
+            out.status.success(),
+            Output {
+                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            },
+        ))
+    }
+
+    /// Like [`Git::run`], for the long operations (fetch, push, merge): on a
+    /// terminal git is asked for `--progress` and its meters are drawn as one
+    /// bar named `what` (see [`crate::term::progress`]); piped or quiet, this is
+    /// exactly [`Git::run`]. `args[0]` is the git subcommand.
+    pub fn run_with_progress(&self, what: &str, args: &[&str]) -> Result<Output> {
+        if args.is_empty() || !crate::term::progress::enabled() {
+            return self.run(args);
+        }
+        let mut full: Vec<&str> = vec![args[0], "--progress"];
+        full.extend(&args[1..]);
+        trace(&full);
+        let sh = xshell::Shell::new().map_err(|e| Error::refused(e.to_string()))?;
+        sh.change_dir(&self.workdir);
+        let mut cmd: std::process::Command = xshell::cmd!(sh, "git {full...}").into();
+        let mut child = cmd
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| Error::refused(format!("cannot run git: {e}")))?;
+        let mut stdout_pipe = child.stdout.take();
+        // stdout is drained on its own thread so a chatty git cannot block on
+        // a full pipe while we read its stderr.
+        let stdout_thread = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(p) = stdout_pipe.as_mut() {
+                let _ = std::io::Read::read_to_end(p, &mut buf);
+            }
+            buf
+        });
+        let bar = crate::term::progress::Bar::new(what);
+        let mut messages = String::new();
+        if let Some(mut err) = child.stderr.take() {
+            let mut pending = Vec::new();
+            let mut chunk = [0u8; 4096];
+            loop {
+                let n = match std::io::Read::read(&mut err, &mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                pending.extend_from_slice(&chunk[..n]);
+                while let Some(end) = pending.iter().position(|b| *b == b'\r' || *b == b'\n') {
+                    let segment: Vec<u8> = pending.drain(..=end).collect();
+                    let text = String::from_utf8_lossy(&segment[..segment.len() - 1]).into_owned();
+                    match crate::term::progress::parse(&text) {
+                        Some(report) => bar.update(&report),
+                        None if !text.trim().is_empty() => {
+                            messages.push_str(&text);
+                            messages.push('\n');
+                        }
+                        None => {}
+                    }
+                }
+            }
+            messages.push_str(&String::from_utf8_lossy(&pending));
+        }
+        let status = child
+            .wait()
+            .map_err(|e| Error::refused(format!("cannot run git: {e}")))?;
+        bar.finish();
+        let stdout =
+            String::from_utf8_lossy(&stdout_thread.join().unwrap_or_default()).into_owned();
+        if status.success() {
+            return Ok(Output {
+                stdout,
+                stderr: messages,
+            });
+        }
+        let msg = messages.trim();
+        Err(Error::refused(format!(
+            "`git {}` failed{}{}",
+            args.join(" "),
+            if msg.is_empty() { "" } else { ": " },
+            msg
+        )))
+    }
+
+    /// The checked-out branch name, or an error on a detached HEAD.
+    pub fn current_branch(&self) -> Result<String> {
+        let head = self
+            .repo
+            .head()
+            .map_err(|_| Error::refused("HEAD does not point at a commit yet"))?;
+        if !head.is_branch() {
+            return Err(Error::refused(
+                "HEAD is detached: switch to a branch first (git switch <branch>)",
+            ));
+        }
+        Ok(head.shorthand().unwrap_or_default().to_string())
+    }
+
+    /// Names of branches or files with uncommitted changes (untracked files ignored).
+    pub fn dirty_paths(&self) -> Result<Vec<String>> {
+        let mut opts = git2::StatusOptions::new();
+        opts.include_untracked(false)
+            .include_ignored(false)
+            .exclude_submodules(true);
+        let statuses = self.repo.statuses(Some(&mut opts))?;
+        Ok(statuses
+            .iter()
+            .filter_map(|s| s.path().ok().map(str::to_string))
+            .collect())
+    }
+
+    /// Refuse to go on with uncommitted changes.
+    pub fn require_clean(&self) -> Result<()> {
+        let dirty = self.dirty_paths()?;
+        if dirty.is_empty() {
+            return Ok(());
+        }
+        let shown: Vec<_> = dirty.iter().take(5).map(String::as_str).collect();
+        Err(Error::refused(format!(
+            "the working tree has uncommitted changes ({}{}): commit or stash them first",
+            shown.join(", "),
+            if dirty.len() > 5 { ", ..." } else { "" }
+        )))
+    }
+
+    pub fn require_remote(&self, name: &str) -> Result<()> {
+        match self.repo.find_remote(name) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(Error::usage(format!(
+                "no remote named `{name}`: add it with `git remote add {name} <url>`"
+            ))),
+        }
+    }
+
+    pub fn remote_url(&self, name: &str) -> Option<String> {
+        self.repo
+            .find_remote(name)
+            .ok()
+            .and_then(|r| r.url().ok().map(str::to_string))
+    }
+
+    /// Resolve a revision to a commit id.
+    pub fn commit_id(&self, rev: &str) -> Result<Oid> {
+        let obj = self
+            .repo
+            .revparse_single(rev)
+            .map_err(|_| Error::usage(format!("unknown revision `{rev}`")))?;
+        let commit = obj
+            .peel_to_commit()
+            .map_err(|_| Error::usage(format!("`{rev}` does not name a commit")))?;
+        Ok(commit.id())
+    }
+
+    pub fn local_branch(&self, name: &str) -> Option<Oid> {
+        self.repo
+            .find_branch(name, BranchType::Local)
+            .ok()
+            .and_then(|b| b.get().target())
+    }
+
+    pub fn remote_branch(&self, remote: &str, name: &str) -> Option<Oid> {
+        self.repo
+            .find_branch(&format!("{remote}/{name}"), BranchType::Remote)
+            .ok()
+            .and_then(|b| b.get().target())
+    }
+
+    /// Local branch names starting with `prefix`, with their tips.
+    pub fn local_branches(&self, prefix: &str) -> Result<Vec<(String, Oid)>> {
+        let mut out = Vec::new();
+        for b in self.repo.branches(Some(BranchType::Local))? {
+            let (b, _) = b?;
+            if let (Ok(Some(name)), Some(oid)) = (b.name(), b.get().target()) {
+                if name.starts_with(prefix) {
+                    out.push((name.to_string(), oid));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn is_ancestor(&self, ancestor: Oid, of: Oid) -> Result<bool> {
+        Ok(ancestor == of || self.repo.graph_descendant_of(of, ancestor)?)
+    }
+
+    /// Whether `tip` extends `ancestor` (equal or a descendant). Follows the
+    /// first-parent chain first, since a push or a mirror merge nearly always
+    /// extends the old tip along it; that answers at once where libgit2's
+    /// merge-base walk would read everything in between (50k upstream commits
+    /// for a mirror merge).
+    pub fn extends(&self, tip: Oid, ancestor: Oid) -> Result<bool> {
+        if tip == ancestor {
+            return Ok(true);
+        }
+        let floor = self.commit_time(ancestor)? - SLACK_SECONDS;
+        let mut commit = self.repo.find_commit(tip)?;
+        for _ in 0..10_000 {
+            let Ok(parent) = commit.parent(0) else {
+                break;
+            };
+            if parent.id() == ancestor {
+                return Ok(true);
+            }
+            if parent.time().seconds() < floor {
+                break;
+            }
+            commit = parent;
+        }
+        self.is_ancestor(ancestor, tip)
+    }
+
+    /// (ahead, behind) of `local` against `upstream`.
+    pub fn ahead_behind(&self, local: Oid, upstream: Oid) -> Result<(usize, usize)> {
+        Ok(self.repo.graph_ahead_behind(local, upstream)?)
+    }
+
+    fn tag_table(&self) -> Option<&Tags> {
+        self.tags
+            .get_or_init(|| Tags::read(self.repo.commondir()))
+            .as_ref()
+    }
+
+    /// Tag names starting with `prefix`, sorted: listing is the hot path of
+    /// `next-tag` and `status` over tens of thousands of tags.
+    pub fn tag_names(&self, prefix: &str) -> Result<Vec<String>> {
+        let mut names: Vec<String> = match self.tag_table() {
+            Some(table) => {
+                return Ok(table
+                    .names_with_prefix(prefix)
+                    .map(str::to_string)
+                    .collect())
+            }
+            None => {
+                let glob = format!("{}*", glob_escape(prefix));
+                let names = self.repo.tag_names(Some(&glob))?;
+                names
+                    .iter()
+                    .filter_map(|n| n.ok().flatten().map(str::to_string))
+                    .collect()
+            }
+        };
+        names.sort_unstable();
+        Ok(names)
+    }
+
+    /// The commit a tag points at (annotated tags peeled).
+    pub fn tag_commit(&self, name: &str) -> Option<Oid> {
+        if let Some(table) = self.tag_table() {
+            let tag = table.get(name)?;
+            if let Some(peeled) = tag.peeled {
+                return Some(peeled);
+            }
+            return self
+                .repo
+                .find_object(tag.target, None)
+                .ok()?
+                .peel_to_commit()
+                .ok()
+                .map(|c| c.id());
+        }
+        let r = self
+            .repo
+            .find_reference(&format!("refs/tags/{name}"))
+            .ok()?;
+        r.peel_to_commit().ok().map(|c| c.id())
+    }
+
+    pub fn is_shallow(&self) -> bool {
+        self.repo.is_shallow()
+    }
+
+    /// The shallow boundary: commits whose parents this clone does not have
+    /// (`<common dir>/shallow`). A walk that reaches one cannot be complete.
+    pub fn shallow_commits(&self) -> Result<HashSet<Oid>> {
+        let path = self.repo.commondir().join("shallow");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
+            Err(e) => return Err(Error::from(e).context(format!("reading {}", path.display()))),
+        };
+        Ok(text
+            .lines()
+            .filter_map(|l| Oid::from_str(l.trim()).ok())
+            .collect())
+    }
+
+    /// Commits reachable from `tip` and from none of `hide`, in walk order.
+    pub fn walk(&self, tip: Oid, hide: &[Oid]) -> Result<Vec<Oid>> {
+        let mut walk = self.repo.revwalk()?;
+        walk.push(tip)?;
+        for h in hide {
+            walk.hide(*h)?;
+        }
+        Ok(walk.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Tips of `refs/remotes/<remote>/*`: what this clone last saw on a remote.
+    pub fn remote_tips(&self, remote: &str) -> Result<Vec<Oid>> {
+        let mut tips = Vec::new();
+        for r in self
+            .repo
+            .references_glob(&format!("refs/remotes/{remote}/*"))?
+        {
+            if let Ok(c) = r?.peel_to_commit() {
+                tips.push(c.id());
+            }
+        }
+        Ok(tips)
+    }
+
+    /// Content of a file at a commit, if present and UTF-8.
+    pub fn file_at(&self, commit: Oid, path: &str) -> Result<Option<String>> {
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let Ok(entry) = tree.get_path(Path::new(path)) else {
+            return Ok(None);
+        };
+        let blob = self
+            .repo
+            .find_blob(entry.id())
+            .context(format!("reading {path}"))?;
+        Ok(std::str::from_utf8(blob.content()).ok().map(str::to_string))
+    }
+
+    /// Commit time in seconds, for date-bounded walks.
+    pub fn commit_time(&self, oid: Oid) -> Result<i64> {
+        Ok(self.repo.find_commit(oid)?.time().seconds())
+    }
+
+    /// A reachability oracle from one or more tips; see [`Reach`].
+    pub fn reach(&self, tips: &[Oid]) -> Result<Reach<'_>> {
+        let mut reach = Reach {
+            git: self,
+            heap: BinaryHeap::new(),
+            seen: HashSet::new(),
+        };
+        for &tip in tips {
+            if reach.seen.insert(tip) {
+                reach.heap.push((self.commit_time(tip)?, tip));
+            }
+        }
+        Ok(reach)
+    }
+}
+
+/// Under `--verbose`, show each git command as a shell would (`+ git ...`),
+/// so a user can see and replay what was done.
+fn trace(args: &[&str]) {
+    if crate::term::output::verbose() {
+        eprintln!("+ git {}", args.join(" "));
+    }
+}
+
+/// Answers "is X an ancestor of the tips?" for many X with one incremental walk.
+///
+/// The walk goes newest-first and stops a day below the candidate's commit time,
+/// the date heuristic git itself uses without a commit-graph. Asking about
+/// recent commits (the usual case: the newest stable tag merged into
+/// production) touches only recent history instead of 100k commits, and the
+/// questions share one walk. libgit2's own time-sorted revwalk cannot do this:
+/// any sorting makes it walk the whole history before yielding.
+pub struct Reach<'g> {
+    git: &'g Git,
+    /// Commits reached but not expanded yet, newest first.
+    heap: BinaryHeap<(i64, Oid)>,
+    /// Every commit known reachable (queued or expanded).
+    seen: HashSet<Oid>,
+}
+
+/// Clock-skew allowance for the date cut-off.
+const SLACK_SECONDS: i64 = 86_400;
+
+impl Reach<'_> {
+    pub fn contains(&mut self, oid: Oid) -> Result<bool> {
+        if self.seen.contains(&oid) {
+            return Ok(true);
+        }
+        let floor = self.git.commit_time(oid)? - SLACK_SECONDS;
+        while self.heap.peek().is_some_and(|(t, _)| *t >= floor) {
+            let Some((_, next)) = self.heap.pop() else {
+                break;
+            };
+            let commit = self.git.repo.find_commit(next)?;
+            for parent in commit.parents() {
+                if self.seen.insert(parent.id()) {
+                    self.heap.push((parent.time().seconds(), parent.id()));
+                }
+            }
+            if self.seen.contains(&oid) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// Escape fnmatch metacharacters so a literal prefix stays literal.
+fn glob_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+// Release automation: remote ref listing, tags and their push.
+impl Git {
+    /// Refs of `remote` matching `patterns` (as `git ls-remote` matches them),
+    /// each with the commit it names: annotated tags are peeled. Read-only,
+    /// so dry runs may ask it: it tells what the remote really holds now,
+    /// without fetching into local refs.
+    pub fn ls_remote(&self, remote: &str, patterns: &[&str]) -> Result<Vec<(String, Oid)>> {
+        let mut args = vec!["ls-remote", remote];
+        args.extend_from_slice(patterns);
+        let out = self
+            .run(&args)
+            .context(format!("listing refs of `{remote}`"))?;
+        let mut refs: Vec<(String, Oid)> = Vec::new();
+        for line in out.stdout.lines() {
+            let Some((id, name)) = line.split_once('\t') else {
+                continue;
+            };
+            let Ok(oid) = Oid::from_str(id.trim()) else {
+                continue;
+            };
+            match name.strip_suffix("^{}") {
+                Some(base) => match refs.iter_mut().find(|(n, _)| n == base) {
+                    Some(entry) => entry.1 = oid,
+                    None => refs.push((base.to_string(), oid)),
+                },
+                None => refs.push((name.to_string(), oid)),
+            }
+        }
+        Ok(refs)
+    }
+
+    /// Create an annotated tag (signed when `sign`) at `commit`.
+    pub fn create_tag(&self, name: &str, commit: Oid, message: &str, sign: bool) -> Result<()> {
+        let id = commit.to_string();
+        let flag = if sign { "-s" } else { "-a" };
+        self.run(&["tag", flag, "-m", message, "--", name, &id])
+            .map(|_| ())
+            .context(format!("creating tag {name}"))
+    }
+
+    /// Delete a local tag, only if it still points where we left it.
+    pub fn delete_tag(&self, name: &str, expected: Oid) -> Result<()> {
+        let r = format!("refs/tags/{name}");
+        self.run(&["update-ref", "-d", &r, &expected.to_string()])
+            .map(|_| ())
+    }
+
+    /// The object a tag ref points at (the tag object for annotated tags).
+    pub fn tag_target(&self, name: &str) -> Option<Oid> {
+        self.repo
+            .find_reference(&format!("refs/tags/{name}"))
+            .ok()
+            .and_then(|r| r.target())
+    }
+
+    /// A boolean from git config as git reads it (`tag.gpgSign`), false when unset.
+    pub fn config_bool(&self, key: &str) -> bool {
+        self.repo
+            .config()
+            .and_then(|mut c| c.snapshot())
+            .and_then(|c| c.get_bool(key))
+            .unwrap_or(false)
+    }
+}
+
+/// Batch and merge helpers used by `sync`: feeding git many paths through stdin
+/// keeps a 2,000-path resolution at a handful of processes instead of one per path.
+impl Git {
+    /// Run `git <args>` with `input` on stdin; a non-zero exit is an error.
+    pub fn run_input(&self, args: &[&str], input: &[u8]) -> Result<Output> {
+        let sh = xshell::Shell::new().map_err(|e| Error::refused(e.to_string()))?;
+        sh.change_dir(&self.workdir);
+        let out = xshell::cmd!(sh, "git {args...}")
+            .quiet()
+            .ignore_status()
+            .stdin(input)
+            .output()
+            .map_err(|e| Error::refused(format!("cannot run git: {e}")))?;
+        let o = Output {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        if out.status.success() {
+            Ok(o)
+        } else {
+            Err(failed(args, &o))
+        }
+    }
+
+    /// `git rm` of many paths in one process: NUL-separated literal paths on
+    /// stdin, so thousands of resolved paths cost one git start.
+    pub fn remove_paths(&self, nul_separated: &[u8]) -> Result<Output> {
+        self.run_input(
+            &[
+                "--literal-pathspecs",
+                "rm",
+                "-q",
+                "-f",
+                "--ignore-unmatch",
+                "--pathspec-from-file=-",
+                "--pathspec-file-nul",
+            ],
+            nul_separated,
+        )
+    }
+
+    /// The repository's git directory (per worktree), where carto keeps sync state.
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
+    /// The commit a merge in progress is merging (`MERGE_HEAD`), if any. git
+    /// records an annotated tag's own id there (for the merge's `mergetag`), so
+    /// it is peeled.
+    pub fn merge_head(&self) -> Option<Oid> {
+        let text = std::fs::read_to_string(self.git_dir().join("MERGE_HEAD")).ok()?;
+        let oid = Oid::from_str(text.lines().next()?.trim()).ok()?;
+        let commit = self
+            .repo
+            .find_object(oid, None)
+            .ok()?
+            .peel_to_commit()
+            .ok()?;
+        Some(commit.id())
+    }
+
+    /// The commit HEAD points at, if any.
+    pub fn head_id(&self) -> Option<Oid> {
+        self.repo.head().ok().and_then(|h| h.target())
+    }
+
+    /// The best common ancestor of two commits, if they share history.
+    pub fn merge_base(&self, a: Oid, b: Oid) -> Option<Oid> {
+        self.repo.merge_base(a, b).ok()
+    }
+}
+
+/// The error for a git command that exited non-zero, carrying git's message
+/// (its first lines: a batch can fail on every one of thousands of paths).
+fn failed(args: &[&str], out: &Output) -> Error {
+    let lines: Vec<&str> = out.stderr.trim().lines().collect();
+    let mut msg = lines.iter().take(8).copied().collect::<Vec<_>>().join("\n");
+    if lines.len() > 8 {
+        msg.push_str(&format!("\n... and {} more lines", lines.len() - 8));
+    }
+    Error::refused(format!(
+        "`git {}` failed{}{}",
+        args.join(" "),
+        if msg.is_empty() { "" } else { ": " },
+        msg
+    ))
+}

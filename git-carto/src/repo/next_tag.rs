@@ -1,0 +1,199 @@
+//! The next release tag (DESIGN 5). The upstream version is derived from
+//! ancestry, not trusted: a user-given value and the configured version file
+//! are checked against it, because the first user shipped wrong tags twice
+//! from a drifting version file.
+
+use git2::Oid;
+use semver::Version;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::repo::fork::Fork;
+use crate::repo::tag::{ser_version, Bump, ReleaseTag};
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub bump: Bump,
+    pub upstream: Option<Version>,
+    /// The commit being released (default HEAD).
+    pub at: String,
+    /// Allow an upstream version below one already released from this line.
+    pub force: bool,
+}
+
+/// Why `auto` chose its bump: the commit that decided it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    pub commit: String,
+    pub subject: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NextTag {
+    pub tag: String,
+    #[serde(serialize_with = "ser_version")]
+    pub upstream: Version,
+    #[serde(serialize_with = "ser_version")]
+    pub fork_version: Version,
+    pub previous: Option<String>,
+    /// The concrete bump applied (`auto` resolved to patch/minor/major).
+    pub bump: Bump,
+    pub policy: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<Decision>,
+    #[serde(skip)]
+    pub commit: Option<Oid>,
+}
+
+/// Decides what `auto` means for a range of fork commits. Provided by the
+/// commit-rules layer; `next_tag` only needs the answer.
+pub type AutoBump<'a> = &'a dyn Fn(&Fork, &[Oid]) -> Result<(Bump, Option<Decision>)>;
+
+/// Compute the next tag without changing anything.
+pub fn next_tag(fork: &Fork, req: &Request, auto: Option<AutoBump<'_>>) -> Result<NextTag> {
+    let at = fork.git.commit_id(&req.at)?;
+    let (stable, _) = fork.stable_tags()?;
+    let derived = fork.upstream_of(at, &stable)?;
+    let upstream = check_upstream(
+        fork,
+        at,
+        req.upstream.as_ref(),
+        derived.as_ref().map(|t| &t.version),
+    )?;
+
+    let releases = fork.release_tags()?.parsed;
+    let policy = fork
+        .config
+        .get("release.policy")
+        .unwrap_or("reset")
+        .to_string();
+    let line: Vec<&ReleaseTag> = match policy.as_str() {
+        "cumulative" => releases.iter().collect(),
+        _ => releases.iter().filter(|t| t.upstream == upstream).collect(),
+    };
+    let previous = line.iter().max_by(|a, b| a.fork.cmp(&b.fork)).copied();
+
+    // Never backwards: an upstream version below one already released from
+    // this line of history.
+    if !req.force {
+        if let Some(last) = fork.last_release_on(at, &releases)? {
+            if upstream < last.upstream {
+                return Err(Error::refused(format!(
+                    "upstream {upstream} is below {} already released from this branch as {}; \
+                     pass --force to release an older line on purpose",
+                    last.upstream, last.name
+                )));
+            }
+        }
+    }
+
+    let (bump, decided_by) = match req.bump {
+        Bump::Auto => {
+            let Some(auto) = auto else {
+                return Err(Error::usage("`auto` is not available here"));
+            };
+            let since = match previous {
+                Some(p) => fork.git.tag_commit(&p.name),
+                None => None,
+            };
+            let tips = fork.upstream_tips(&stable)?;
+            let commits = fork.fork_commits(at, since, &tips)?;
+            auto(fork, &commits)?
+        }
+        b => (b, None),
+    };
+
+    let initial = Version::parse(fork.config.get("release.initialVersion").unwrap_or("0.1.0"))
+        .map_err(|e| Error::usage(format!("release.initialVersion: {e}")))?;
+    let fork_version = match previous {
+        None => initial,
+        Some(p) => bump.apply(&p.fork),
+    };
+    let tag = fork.release_format.format(&upstream, &fork_version);
+    if fork.git.tag_commit(&tag).is_some() {
+        return Err(Error::refused(format!("tag {tag} already exists")));
+    }
+    Ok(NextTag {
+        tag,
+        upstream,
+        fork_version,
+        previous: previous.map(|p| p.name.clone()),
+        bump,
+        policy,
+        decided_by,
+        commit: Some(at),
+    })
+}
+
+/// Reconcile the three sources of the upstream version: the user's value, the
+/// newest stable tag in the ancestry, and the configured version file.
+fn check_upstream(
+    fork: &Fork,
+    at: Oid,
+    given: Option<&Version>,
+    derived: Option<&Version>,
+) -> Result<Version> {
+    let file = version_from_file(fork, at)?;
+    let show = |v: Option<&Version>| v.map(|v| v.to_string()).unwrap_or_else(|| "none".into());
+    let describe = || {
+        let mut s = format!(
+            "--upstream: {}, newest stable tag in the ancestry: {}",
+            show(given),
+            show(derived)
+        );
+        if let Some((path, v)) = &file {
+            s.push_str(&format!(", {path}: {}", show(v.as_ref())));
+        }
+        s
+    };
+    let Some(derived) = derived else {
+        return Err(Error::refused(format!(
+            "no upstream stable tag is an ancestor of the commit being released ({}); \
+             fetch upstream's tags with `git fetch {} --tags`",
+            describe(),
+            fork.config.upstream()
+        )));
+    };
+    if let Some(given) = given {
+        if given != derived {
+            return Err(Error::refused(format!(
+                "the upstream version does not match the ancestry ({})",
+                describe()
+            )));
+        }
+    }
+    if let Some((_, file_version)) = &file {
+        if file_version.as_ref() != Some(derived) {
+            return Err(Error::refused(format!(
+                "the version file disagrees with the ancestry ({})",
+                describe()
+            )));
+        }
+    }
+    Ok(derived.clone())
+}
+
+/// `(path, version)` from the configured version file at a commit: the first
+/// `version = "X.Y.Z"` line (pyproject.toml, Cargo.toml and the like).
+fn version_from_file(fork: &Fork, at: Oid) -> Result<Option<(String, Option<Version>)>> {
+    let Some(path) = fork
+        .config
+        .get("release.versionFile")
+        .filter(|p| !p.is_empty())
+    else {
+        return Ok(None);
+    };
+    let text = fork.git.file_at(at, path)?;
+    let version = text.as_deref().and_then(|t| {
+        t.lines().find_map(|line| {
+            let rest = line
+                .trim_start()
+                .strip_prefix("version")?
+                .trim_start()
+                .strip_prefix('=')?;
+            let quoted = rest.trim().trim_matches(|c| c == '"' || c == '\'');
+            crate::repo::tag::parse_upstream_arg(quoted).ok()
+        })
+    });
+    Ok(Some((path.to_string(), version)))
+}

@@ -1,0 +1,5 @@
+//! What reaches the terminal: colour and JSON output, progress bars. The lowest
+//! room after `error`: everything may print through it, it uses nothing else.
+
+pub mod output;
+pub mod progress;

@@ -83,7 +83,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            git_carto::term::output::write_stderr(&format!("error: {e}\n"));
             ExitCode::from(e.code.exit_code() as u8)
         }
     }

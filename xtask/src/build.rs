@@ -26,10 +26,10 @@ pub fn run(fork: &Fork, a: Args) -> Result<()> {
     };
     let plan = build::plan(fork, &req)?;
     if a.json {
-        print_json(&plan);
+        print_json(&plan)?;
     } else {
-        println!("{}", plan.latest);
-        println!("{}", shell_words(&plan.argv));
+        git_carto::outln!("{}", plan.latest)?;
+        git_carto::outln!("{}", shell_words(&plan.argv))?;
     }
     if a.dry_run {
         return Ok(());

@@ -14,9 +14,9 @@ pub struct Args {
 pub fn run(fork: &Fork, a: Args) -> Result<()> {
     let plan = images::plan_for(fork, &a.tag)?;
     if a.json {
-        print_json(&plan);
+        print_json(&plan)?;
     } else {
-        print!("{}", images::render(&plan));
+        git_carto::out!("{}", images::render(&plan))?;
     }
     Ok(())
 }

@@ -45,7 +45,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            git_carto::term::output::write_stderr(&format!("error: {e}\n"));
             ExitCode::from(e.code.exit_code() as u8)
         }
     }

@@ -15,9 +15,9 @@ pub fn run(fork: &Fork, a: Args) -> Result<()> {
     let range = notes::resolve_range(fork, a.range.as_deref())?;
     let n = notes::notes(fork, &range, &release::links(fork))?;
     if a.json {
-        print_json(&n);
+        print_json(&n)?;
     } else {
-        print!("{}", n.markdown);
+        git_carto::out!("{}", n.markdown)?;
     }
     Ok(())
 }

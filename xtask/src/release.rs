@@ -46,20 +46,21 @@ pub fn run(fork: &Fork, a: Args) -> Result<()> {
     let mut plan = release::plan(fork, &opts)?;
     if a.dry_run {
         if json {
-            print_json(&plan);
+            print_json(&plan)?;
         } else {
-            print!("{}", release::render(&plan, style));
-            println!("\nDry run: nothing was changed.");
+            git_carto::out!("{}", release::render(&plan, style))?;
+            git_carto::outln!("\nDry run: nothing was changed.")?;
         }
         return Ok(());
     }
     if !json {
-        print!("{}", release::render(&plan, style));
-        println!("\nRunning:");
+        git_carto::out!("{}", release::render(&plan, style))?;
+        git_carto::outln!("\nRunning:")?;
     }
     let result = release::run(fork, &mut plan, &mut |step| {
         if !json {
-            println!(
+            // A progress line that cannot be written does not stop the release.
+            let _ = git_carto::outln!(
                 "  {} {:<15} {}",
                 release::mark(step.state, style),
                 step.name,
@@ -68,11 +69,11 @@ pub fn run(fork: &Fork, a: Args) -> Result<()> {
         }
     });
     if json {
-        print_json(&plan);
+        print_json(&plan)?;
     }
     result?;
     if !json {
-        println!("\nReleased {}.", plan.tag);
+        git_carto::outln!("\nReleased {}.", plan.tag)?;
     }
     Ok(())
 }

@@ -11,6 +11,6 @@ pub struct Args {
 }
 
 pub fn run(a: Args, cmd: clap::Command) -> Result<u8> {
-    print!("{}", completions::script(cmd, &a.shell)?);
+    git_carto::out!("{}", completions::script(cmd, &a.shell)?)?;
     Ok(0)
 }

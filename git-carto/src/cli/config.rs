@@ -34,10 +34,10 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
             .entries()
             .map(|(k, v)| (k.to_string(), serde_json::to_value(v).unwrap_or_default()))
             .collect();
-        print_json(&map);
+        print_json(&map)?;
     } else {
         for (k, v) in config.entries() {
-            println!("{k} = {}    ({})", v.values.join(", "), v.source);
+            git_carto::outln!("{k} = {}    ({})", v.values.join(", "), v.source)?;
         }
     }
     Ok(0)

@@ -15,13 +15,13 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
     let dir = g.cwd()?;
     let report = doctor::doctor(&dir);
     if a.json {
-        print_json(&report);
+        print_json(&report)?;
     } else {
         let repo = git2::Repository::discover(&dir).ok();
-        print!(
+        git_carto::out!(
             "{}",
             doctor::render(&report, Style::detect(repo.as_ref()), g.quiet)
-        );
+        )?;
     }
     Ok(u8::from(!report.ok))
 }

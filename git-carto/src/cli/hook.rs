@@ -50,7 +50,10 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
         }
     };
     if let Some(m) = outcome.message {
-        eprint!("{m}{}", if m.ends_with('\n') { "" } else { "\n" });
+        git_carto::term::output::write_stderr(&format!(
+            "{m}{}",
+            if m.ends_with('\n') { "" } else { "\n" }
+        ));
     }
     Ok(outcome.code)
 }

@@ -38,9 +38,9 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
         Action::Status { json } => (hooks::status(&fork.git)?, json),
     };
     if json {
-        print_json(&report);
+        print_json(&report)?;
     } else if !g.quiet {
-        print!("{}", render(&report));
+        git_carto::out!("{}", render(&report))?;
     }
     Ok(0)
 }

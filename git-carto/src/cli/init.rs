@@ -37,10 +37,10 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
     };
     let report = init::init(&dir, &opts, &mut ask)?;
     if a.json {
-        print_json(&report);
+        print_json(&report)?;
     } else if !g.quiet {
         let repo = git2::Repository::discover(&dir).ok();
-        print!("{}", init::render(&report, Style::detect(repo.as_ref())));
+        git_carto::out!("{}", init::render(&report, Style::detect(repo.as_ref())))?;
     }
     Ok(0)
 }

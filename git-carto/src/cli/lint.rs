@@ -18,9 +18,9 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
     let fork = g.open()?;
     let report = lint::lint(&fork, a.range.as_deref())?;
     if a.json {
-        print_json(&report);
+        print_json(&report)?;
     } else if !g.quiet || !report.ok {
-        print!("{}", lint::render(&report));
+        git_carto::out!("{}", lint::render(&report))?;
     }
     Ok(if report.ok { 0 } else { 1 })
 }

@@ -23,7 +23,7 @@ pub fn run(g: &Global, a: Args, cmd: clap::Command) -> Result<u8> {
     };
     for page in manpages::write(cmd, &dir)? {
         if !g.quiet {
-            println!("{}", page.display());
+            git_carto::outln!("{}", page.display())?;
         }
     }
     Ok(0)

@@ -37,9 +37,9 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
     };
     let next = next_tag::next_tag(&fork, &req, Some(&auto_bump::auto_bump))?;
     if a.json {
-        print_json(&next);
+        print_json(&next)?;
     } else {
-        println!("{}", next.tag);
+        git_carto::outln!("{}", next.tag)?;
     }
     Ok(0)
 }

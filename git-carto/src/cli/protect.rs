@@ -30,12 +30,12 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
     };
     let report = protect::protect(&fork, &gh, mode)?;
     if a.json {
-        print_json(&report);
+        print_json(&report)?;
     } else if !g.quiet || report.drift {
-        print!(
+        git_carto::out!(
             "{}",
             protect::render(&report, Style::detect(Some(&fork.git.repo)))
-        );
+        )?;
     }
     Ok(u8::from(report.drift && mode != protect::Mode::Show))
 }

@@ -21,17 +21,17 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
     let fork = g.open()?;
     let p = prune::prune(&fork, a.remote, a.dry_run)?;
     if a.json {
-        print_json(&p);
+        print_json(&p)?;
     } else if !g.quiet {
         let verb = if a.dry_run { "Would delete" } else { "Deleted" };
         if p.local.is_empty() && p.remote.is_empty() {
-            println!("No merged feature branches.");
+            git_carto::outln!("No merged feature branches.")?;
         }
         for b in &p.local {
-            println!("{verb} branch {b}");
+            git_carto::outln!("{verb} branch {b}")?;
         }
         for b in &p.remote {
-            println!("{verb} remote branch {}/{b}", fork.config.origin());
+            git_carto::outln!("{verb} remote branch {}/{b}", fork.config.origin())?;
         }
     }
     Ok(0)

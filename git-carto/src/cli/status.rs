@@ -15,12 +15,12 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
     let fork = g.open()?;
     let s = status::status(&fork)?;
     if a.json {
-        print_json(&s);
+        print_json(&s)?;
     } else {
-        print!(
+        git_carto::out!(
             "{}",
             status::render(&s, Style::detect(Some(&fork.git.repo)))
-        );
+        )?;
     }
     Ok(0)
 }

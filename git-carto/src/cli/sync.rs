@@ -59,30 +59,30 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
     let json = a.json;
     let mut progress = |m: &str| {
         if !quiet && !json {
-            eprintln!("{m}");
+            git_carto::term::output::write_stderr(&format!("{m}\n"));
         }
     };
     if a.status {
         let s = sync::status_cmd(fork)?;
         if json {
-            print_json(&s);
+            print_json(&s)?;
         } else {
-            print!("{}", render::status(&s, style));
+            git_carto::out!("{}", render::status(&s, style))?;
         }
         return Ok(0);
     }
     if a.abort {
         let out = sync::abort_cmd(fork)?;
         if json {
-            print_json(&out);
+            print_json(&out)?;
         } else if !quiet {
-            print!("{}", render::aborted(&out));
+            git_carto::out!("{}", render::aborted(&out))?;
         }
         return Ok(0);
     }
     if a.continue_ {
         let out = sync::continue_cmd(fork, a.accept_findings, &mut progress)?;
-        return Ok(finish(&out, json, quiet, verbose, style));
+        return finish(&out, json, quiet, verbose, style);
     }
     if a.resolve {
         let interactive = a.interactive
@@ -104,9 +104,9 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
             sync::resolve_cmd(fork, None)?
         };
         if json {
-            print_json(&out);
+            print_json(&out)?;
         } else if !quiet || !out.left.is_empty() {
-            print!("{}", render::resolved(&out, style));
+            git_carto::out!("{}", render::resolved(&out, style))?;
         }
         return Ok(if out.left.is_empty() { 0 } else { 1 });
     }
@@ -118,18 +118,14 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
         supersede: a.supersede,
     };
     let out = sync::start(fork, &opts, &mut progress)?;
-    Ok(finish(&out, json, quiet, verbose, style))
+    finish(&out, json, quiet, verbose, style)
 }
 
-fn finish(out: &sync::Synced, json: bool, quiet: bool, verbose: bool, style: Style) -> u8 {
+fn finish(out: &sync::Synced, json: bool, quiet: bool, verbose: bool, style: Style) -> Result<u8> {
     if json {
-        print_json(out);
+        print_json(out)?;
     } else if !quiet || out.outcome == "stopped" {
-        print!("{}", render::synced(out, style, verbose));
+        git_carto::out!("{}", render::synced(out, style, verbose))?;
     }
-    if out.outcome == "stopped" {
-        1
-    } else {
-        0
-    }
+    Ok(if out.outcome == "stopped" { 1 } else { 0 })
 }

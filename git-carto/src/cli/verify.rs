@@ -18,12 +18,12 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
     let fork = g.open()?;
     let v = verify::verify_command(&fork, a.base.as_deref())?;
     if a.json {
-        print_json(&v);
+        print_json(&v)?;
     } else {
-        print!(
+        git_carto::out!(
             "{}",
             render::verification(&v, Style::detect(Some(&fork.git.repo)))
-        );
+        )?;
     }
     Ok(if v.ok { 0 } else { 1 })
 }

@@ -171,7 +171,12 @@ pub fn render(r: &LintReport) -> String {
     let mut s = String::new();
     for c in &r.commits {
         if let Some(p) = &c.problem {
-            s.push_str(&format!("✗ {} {}\n    {}\n", &c.id[..7], c.subject, p.what));
+            s.push_str(&format!(
+                "✗ {} {}\n    {}\n",
+                &c.id[..7],
+                crate::term::safe::printable(&c.subject),
+                crate::term::safe::printable(&p.what)
+            ));
             if let Some(e) = &p.example {
                 s.push_str(&format!(
                     "    for example: {}\n",

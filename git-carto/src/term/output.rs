@@ -6,6 +6,9 @@ use std::io::IsTerminal;
 
 use owo_colors::OwoColorize;
 
+use crate::error::{Error, Result};
+use crate::term::safe;
+
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
     pub color: bool,
@@ -77,12 +80,61 @@ fn color_enabled(repo: Option<&git2::Repository>, tty: bool) -> bool {
     }
 }
 
-/// Print a JSON document on stdout.
-pub fn print_json<T: serde::Serialize>(value: &T) {
-    match serde_json::to_string_pretty(value) {
-        Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("error: cannot encode JSON: {e}"),
+/// Print a JSON document on stdout (serde escapes control characters itself).
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    let s = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::refused(format!("cannot encode JSON: {e}")))?;
+    write_stdout(&format!("{s}\n"))
+}
+
+/// The exit status of a process whose reader went away: what a shell reports
+/// for git, which dies of SIGPIPE (128 + 13).
+pub const BROKEN_PIPE_EXIT: i32 = 141;
+
+/// Write command output to stdout. Every `print!` of the binaries goes here
+/// (through [`crate::out!`] and [`crate::outln!`]) because Rust's `print!`
+/// panics on a write error: a reader that went away (`| head -1`) ends the
+/// process quietly as it ends git, any other failure (`> /dev/full`) is an
+/// error the user sees. Control characters other than our colours are escaped
+/// on the way ([`safe::terminal_text`]).
+pub fn write_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    let text = safe::terminal_text(text);
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            std::process::exit(BROKEN_PIPE_EXIT)
+        }
+        Err(e) => Err(Error::refused(format!("cannot write the output: {e}"))),
     }
+}
+
+/// Write a message to stderr (errors, hook rejections), escaped like
+/// [`write_stdout`]. A stderr nobody reads is not worth a panic: ignored.
+pub fn write_stderr(text: &str) {
+    use std::io::Write;
+    let text = safe::terminal_text(text);
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// `print!` that cannot panic: see [`write_stdout`].
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::term::output::write_stdout(&format!($($arg)*))
+    };
+}
+
+/// `println!` that cannot panic: see [`write_stdout`].
+#[macro_export]
+macro_rules! outln {
+    () => {
+        $crate::term::output::write_stdout("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::term::output::write_stdout(&format!("{}\n", format_args!($($arg)*)))
+    };
 }
 
 /// Short commit id for display.

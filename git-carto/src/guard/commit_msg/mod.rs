@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::repo::config::Config;
 use crate::repo::tag::Bump;
+use crate::term::safe::{printable, shell_quote};
 
 /// The configured rules (`commit.*` keys).
 #[derive(Debug, Clone)]
@@ -598,10 +599,12 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The rejection as a person reads it, ending with where git kept the message.
+/// The message's own text is escaped (it may carry terminal control
+/// sequences) and the path is quoted so the hint can be pasted into a shell.
 pub fn render(problem: &Problem, saved_at: Option<&str>) -> String {
-    let mut s = format!("commit message rejected: {}\n", problem.what);
+    let mut s = format!("commit message rejected: {}\n", printable(&problem.what));
     if problem.line > 0 {
-        let _ = writeln!(s, "  line {}: {}", problem.line, problem.text);
+        let _ = writeln!(s, "  line {}: {}", problem.line, printable(&problem.text));
     }
     if let Some(example) = &problem.example {
         s.push_str("for example:\n");
@@ -612,7 +615,9 @@ pub fn render(problem: &Problem, saved_at: Option<&str>) -> String {
     if let Some(path) = saved_at {
         let _ = writeln!(
             s,
-            "Your message is kept in {path}: edit and reuse it with\n  git commit -e -F {path}"
+            "Your message is kept in {}: edit and reuse it with\n  git commit -e -F {}",
+            printable(path),
+            shell_quote(path)
         );
     }
     s.push_str("(git commit --no-verify or CARTO_SKIP_HOOKS=1 skips this check)\n");

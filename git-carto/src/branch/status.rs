@@ -90,6 +90,8 @@ pub fn status(fork: &Fork) -> Result<Status> {
 
     let (stable, _) = fork.stable_tags()?;
     let tips = fork.upstream_tips(&stable)?;
+    // Without upstream's refs, upstream's commits would be listed as the fork's.
+    crate::repo::upstream_refs::require_known(fork, &tips)?;
     let mirror_name = cfg.mirror().to_string();
     let mirror_tip = git
         .remote_branch(cfg.origin(), &mirror_name)
@@ -111,7 +113,9 @@ pub fn status(fork: &Fork) -> Result<Status> {
         newer.dedup();
         mirror.releases_behind = newer.len();
         mirror.upstream_version = version.map(|v| v.version.to_string());
-        mirror.fork_commits = commit_refs(fork, fork.fork_commits(tip, None, &tips)?)?;
+        let commits = fork.fork_commits(tip, None, &tips)?;
+        crate::repo::upstream_refs::require_not_older(fork, &commits)?;
+        mirror.fork_commits = commit_refs(fork, commits)?;
     }
 
     let releases = fork.release_tags()?;

@@ -123,19 +123,7 @@ pub(crate) fn autosquash_problem(m: &Message, subject: &str, production: &str) -
 /// Refuse when no upstream ref is known: without them every upstream commit
 /// would look like the fork's.
 pub fn require_upstream_refs(fork: &Fork, tips: &[Oid]) -> Result<()> {
-    if !tips.is_empty() {
-        return Ok(());
-    }
-    let up = fork.config.upstream();
-    let how = if fork.git.repo.find_remote(up).is_ok() {
-        format!("fetch them with `git fetch {up} --tags`")
-    } else {
-        format!("add the upstream remote and fetch it: `git remote add {up} <url> && git fetch {up} --tags`")
-    };
-    Err(Error::refused(format!(
-        "no upstream refs in this clone (no `{up}/*` branches, no stable tags), so fork \
-         commits cannot be told from upstream's: {how}"
-    )))
+    crate::repo::upstream_refs::require_known(fork, tips)
 }
 
 /// Fork commits reachable from `tip` and not from `hide` nor upstream, with
@@ -150,9 +138,18 @@ pub fn new_fork_commits(
     let mut hidden: Vec<Oid> = upstream_tips.to_vec();
     hidden.extend_from_slice(hide);
     let commits = fork.fork_commits(tip, None, &hidden)?;
+    require_complete(fork, tip, &hidden)?;
+    crate::repo::upstream_refs::require_not_older(fork, &commits)?;
+    Ok(commits)
+}
+
+/// Refuse when the walk from `tip` (stopping at `hidden`) reaches the
+/// boundary of a shallow clone: the commits below it are not here, so a list
+/// of fork commits (lint, release notes) would be a guess.
+pub fn require_complete(fork: &Fork, tip: Oid, hidden: &[Oid]) -> Result<()> {
     let shallow = fork.git.shallow_commits()?;
     if !shallow.is_empty() {
-        let walked = fork.git.walk(tip, &hidden)?;
+        let walked = fork.git.walk(tip, hidden)?;
         if let Some(edge) = walked.iter().find(|c| shallow.contains(c)) {
             return Err(Error::refused(format!(
                 "this is a shallow clone and the range reaches its boundary at {}: the commits \
@@ -163,7 +160,7 @@ pub fn new_fork_commits(
             )));
         }
     }
-    Ok(commits)
+    Ok(())
 }
 
 /// The text rendering.

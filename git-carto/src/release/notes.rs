@@ -152,7 +152,12 @@ pub fn previous_release(fork: &Fork, commit: Oid) -> Result<Option<String>> {
 pub fn notes(fork: &Fork, range: &Range, links: &Links) -> Result<Notes> {
     let (stable, _) = fork.stable_tags()?;
     let tips = fork.upstream_tips(&stable)?;
+    // Missing upstream refs or a shallow history would list wrong commits.
+    crate::repo::upstream_refs::require_known(fork, &tips)?;
+    let hidden: Vec<Oid> = tips.iter().copied().chain(range.from).collect();
+    crate::guard::lint::require_complete(fork, range.to, &hidden)?;
     let ids = fork.fork_commits(range.to, range.from, &tips)?;
+    crate::repo::upstream_refs::require_not_older(fork, &ids)?;
     let types: Vec<String> = fork
         .config
         .get_all("commit.types")

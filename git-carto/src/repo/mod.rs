@@ -9,3 +9,4 @@ pub mod glob;
 pub mod next_tag;
 pub mod tag;
 pub mod tags_file;
+pub mod upstream_refs;

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::repo::fork::Fork;
 use crate::repo::tag::{ser_version, Bump, ReleaseTag};
+use crate::repo::upstream_refs;
 
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -53,7 +54,12 @@ pub type AutoBump<'a> = &'a dyn Fn(&Fork, &[Oid]) -> Result<(Bump, Option<Decisi
 pub fn next_tag(fork: &Fork, req: &Request, auto: Option<AutoBump<'_>>) -> Result<NextTag> {
     let at = fork.git.commit_id(&req.at)?;
     let (stable, _) = fork.stable_tags()?;
+    let tips = fork.upstream_tips(&stable)?;
+    upstream_refs::require_known(fork, &tips)?;
     let derived = fork.upstream_of(at, &stable)?;
+    if let Some(base) = derived.as_ref().and_then(|t| fork.git.tag_commit(&t.name)) {
+        upstream_refs::require_not_older(fork, &fork.fork_commits(at, Some(base), &tips)?)?;
+    }
     let upstream = check_upstream(
         fork,
         at,
@@ -96,7 +102,6 @@ pub fn next_tag(fork: &Fork, req: &Request, auto: Option<AutoBump<'_>>) -> Resul
                 Some(p) => fork.git.tag_commit(&p.name),
                 None => None,
             };
-            let tips = fork.upstream_tips(&stable)?;
             let commits = fork.fork_commits(at, since, &tips)?;
             auto(fork, &commits)?
         }
@@ -164,8 +169,18 @@ fn check_upstream(
     }
     if let Some((_, file_version)) = &file {
         if file_version.as_ref() != Some(derived) {
+            // A newer version in the file than in the ancestry is what a clone
+            // whose upstream tags are older than the commit sees.
+            let hint = match file_version {
+                Some(v) if v > derived => format!(
+                    "; if upstream's tags here are older than the commit, fetch them with \
+                     `git fetch {} --tags`",
+                    fork.config.upstream()
+                ),
+                _ => String::new(),
+            };
             return Err(Error::refused(format!(
-                "the version file disagrees with the ancestry ({})",
+                "the version file disagrees with the ancestry ({}){hint}",
                 describe()
             )));
         }

@@ -1,0 +1,145 @@
+//! Answers that depend on upstream's refs refuse, saying how to fetch them,
+//! when the clone has none or older ones than the commit contains; they are
+//! never computed from whatever tags origin happens to carry.
+
+use carto_tests::Fixture;
+
+const ADD_AND_FETCH: &str = "git remote add upstream <url> && git fetch upstream --tags";
+
+/// Production contains upstream 1.78.5; origin also carries the old stable
+/// tag (as a fork whose clone pushed `--tags` does). A fresh clone of origin.
+fn fresh_clone_of_a_synced_fork(f: &Fixture) -> std::path::PathBuf {
+    f.merge_upstream_into_production("v1.78.5-stable");
+    f.git(&f.work, &["push", "--quiet", "origin", "v1.75.2-stable"]);
+    let mate = f.path("fresh");
+    f.git(
+        f.root.path(),
+        &[
+            "clone",
+            "--quiet",
+            "-b",
+            "carto/main",
+            &Fixture::url(&f.origin),
+            mate.to_str().unwrap(),
+        ],
+    );
+    mate
+}
+
+#[test]
+fn without_the_upstream_remote_answers_refuse_and_say_how_to_fetch() {
+    let f = Fixture::new();
+    let mate = fresh_clone_of_a_synced_fork(&f);
+    for args in [&["next-tag", "patch"][..], &["status"], &["lint"]] {
+        let out = f.carto_in(&mate, args).fails(1);
+        assert!(
+            out.stderr.contains(ADD_AND_FETCH),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!out.stdout.contains("1.75.2-0.1.1"), "{}", out.stdout);
+    }
+    let xtask = carto_tests::bin_dir().join("xtask");
+    let out = carto_tests::Run::from(
+        f.command(xtask.to_str().unwrap(), &mate)
+            .args(["notes", "carto-v1.75.2-0.1.0..carto/main"])
+            .output()
+            .unwrap(),
+    )
+    .fails(1);
+    assert!(out.stderr.contains(ADD_AND_FETCH), "{}", out.stderr);
+
+    // Once fetched, the answer is right.
+    f.git(
+        &mate,
+        &["remote", "add", "upstream", &Fixture::url(&f.upstream)],
+    );
+    f.git(&mate, &["fetch", "--quiet", "upstream", "--tags"]);
+    let out = f.carto_in(&mate, &["next-tag", "patch"]).ok();
+    assert_eq!(out.stdout.trim(), "carto-v1.78.5-0.1.0");
+    f.carto_in(&mate, &["status"]).ok();
+}
+
+#[test]
+fn upstream_refs_older_than_a_mirror_merge_refuse() {
+    let f = Fixture::new();
+    let w = &f.work;
+    // The mirror merge `sync` makes: upstream 1.78.5's tree, previous mirror first.
+    let merge = f.git(
+        w,
+        &[
+            "commit-tree",
+            "v1.78.5-stable^{tree}",
+            "-p",
+            "main",
+            "-p",
+            "v1.78.5-stable^{commit}",
+            "-m",
+            "Merge tag 'v1.78.5-stable' into main",
+        ],
+    );
+    f.git(w, &["update-ref", "refs/heads/main", &merge]);
+    f.git(w, &["switch", "--quiet", "carto/main"]);
+    f.git(
+        w,
+        &["merge", "--quiet", "--no-edit", "-X", "theirs", "main"],
+    );
+    f.git(w, &["push", "--quiet", "origin", "main", "carto/main"]);
+
+    // A clone that fetched upstream long ago: main and the 1.75.2 tag only.
+    let mate = f.path("stale");
+    f.git(
+        f.root.path(),
+        &[
+            "clone",
+            "--quiet",
+            "-b",
+            "carto/main",
+            &Fixture::url(&f.origin),
+            mate.to_str().unwrap(),
+        ],
+    );
+    f.git(
+        &mate,
+        &["remote", "add", "upstream", &Fixture::url(&f.upstream)],
+    );
+    f.git(
+        &mate,
+        &[
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "upstream",
+            "main",
+            "refs/tags/v1.75.2-stable:refs/tags/v1.75.2-stable",
+        ],
+    );
+    for args in [&["next-tag", "patch"][..], &["status"]] {
+        let out = f.carto_in(&mate, args).fails(1);
+        assert!(
+            out.stderr.contains("older than the history")
+                && out.stderr.contains("git fetch upstream --tags"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    f.git(&mate, &["fetch", "--quiet", "upstream", "--tags"]);
+    let out = f.carto_in(&mate, &["next-tag", "patch"]).ok();
+    assert_eq!(out.stdout.trim(), "carto-v1.78.5-0.1.0");
+}
+
+#[test]
+fn a_feature_merge_that_takes_its_branch_tree_is_not_a_mirror_merge() {
+    let f = Fixture::new();
+    let w = &f.work;
+    f.git(w, &["switch", "--quiet", "-c", "feature/x", "carto/main"]);
+    f.commit_file(w, "carto_x.txt", "x\n", "feat: x");
+    f.git(w, &["switch", "--quiet", "carto/main"]);
+    // Production did not move: the merge's tree is exactly the branch's.
+    f.git(
+        w,
+        &["merge", "--quiet", "--no-ff", "--no-edit", "feature/x"],
+    );
+    let out = f.carto(&["next-tag", "patch"]).ok();
+    assert_eq!(out.stdout.trim(), "carto-v1.75.2-0.1.1");
+}

@@ -378,8 +378,10 @@ pub fn commit_msg(dir: &Path, file: &Path) -> Result<Outcome> {
     if skip_requested() {
         return Ok(skipped("commit-msg"));
     }
-    let config = Config::load(&git.repo)?;
-    let rules = Rules::from_config(&config)?;
+    let rules = match Config::load(&git.repo).and_then(|c| Rules::from_config(&c)) {
+        Ok(rules) => rules,
+        Err(e) => return Ok(broken_config(&e)),
+    };
     let raw = std::fs::read(file).map_err(|e| {
         Error::usage(format!(
             "cannot read the commit message file {}: {e}",
@@ -403,6 +405,25 @@ pub fn commit_msg(dir: &Path, file: &Path) -> Result<Outcome> {
                 )),
             })
         }
+    }
+}
+
+/// A configuration that does not load: say where, and how to commit anyway,
+/// instead of a bare error that looks like the message was wrong.
+fn broken_config(e: &Error) -> Outcome {
+    Outcome {
+        code: 1,
+        message: Some(format!(
+            "git carto: the configuration is broken, so this commit message cannot be checked:\n\
+             {}\n\
+             Fix it (`git carto config` checks it), or commit without the check: \
+             `git commit --no-verify` or CARTO_SKIP_HOOKS=1",
+            e.message()
+                .lines()
+                .map(|l| format!("  {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )),
     }
 }
 

@@ -3,6 +3,16 @@
 /// The file name at the repository root.
 pub const FILE_NAME: &str = ".gitcarto";
 
+/// The names `resolve "<policy>"` may take (the policies of `sync::policy`).
+pub const POLICIES: &[&str] = &[
+    "fork",
+    "fork-file",
+    "upstream",
+    "upstream-file",
+    "artifact",
+    "manual",
+];
+
 /// How a value must look; checked at load time so commands can trust it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -15,7 +25,12 @@ pub enum Kind {
     OneOf(&'static [&'static str]),
     /// A semantic version X.Y.Z.
     Version,
-    Number,
+    /// A whole number within bounds (inclusive): a count that cannot work
+    /// (no subject fits in 0 characters, GitHub allows at most 6 approvals)
+    /// is refused at load time rather than at the first commit or API call.
+    Number(u64, u64),
+    /// A non-empty word without spaces or control characters.
+    Word,
     Bool,
     /// A path glob (gitignore-like, see `sync::policy`).
     Glob,
@@ -281,7 +296,7 @@ pub const KEYS: &[KeyDef] = &[
         "protect.approvals",
         ["1"],
         false,
-        Kind::Number,
+        Kind::Number(0, 6),
         "approvals required on production pull requests"
     ),
     key!(
@@ -333,7 +348,7 @@ pub const KEYS: &[KeyDef] = &[
             "revert", "resolve"
         ],
         true,
-        Kind::Text,
+        Kind::Word,
         "allowed conventional-commit types"
     ),
     key!(
@@ -347,7 +362,7 @@ pub const KEYS: &[KeyDef] = &[
         "commit.subjectMaxLength",
         ["100"],
         false,
-        Kind::Number,
+        Kind::Number(10, 1000),
         "longest allowed subject line"
     ),
 ];

@@ -67,10 +67,13 @@ impl Config {
     /// from the repository's git config.
     pub fn load(repo: &git2::Repository) -> Result<Self> {
         let mut config = Config::defaults();
+        let mut problems = Vec::new();
         if let Some(workdir) = repo.workdir() {
             let file = workdir.join(FILE_NAME);
             if file.exists() {
-                config.apply_file(&file)?;
+                if let Err(e) = config.apply_file(&file) {
+                    problems.push(e.message().to_string());
+                }
             }
         }
         let git_config = repo.config()?.snapshot()?;
@@ -84,10 +87,48 @@ impl Config {
             let key = name["carto.".len()..].to_string();
             layer.push((key, value.unwrap_or("true").to_string()));
         }
-        config.apply_layer(layer, Source::GitConfig, |key| {
+        problems.extend(config.apply_layer(layer, Source::GitConfig, |key| {
             format!("git config carto.{key}")
-        })?;
-        Ok(config)
+        }));
+        problems.extend(config.combination_problems());
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(Error::usage(problems.join("\n")))
+        }
+    }
+
+    /// Values that are fine alone but cannot work together.
+    fn combination_problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.mirror() == self.production() {
+            out.push(format!(
+                "{}: `branch.mirror` and `branch.production` are both `{}`: the mirror holds \
+                 upstream's releases only and production the fork's work, they must differ",
+                self.locate("branch.production"),
+                self.mirror()
+            ));
+        }
+        out
+    }
+
+    /// Where a key's effective value was set, as `file:line` when it can be told.
+    fn locate(&self, key: &str) -> String {
+        match self
+            .entries
+            .get(&key.to_ascii_lowercase())
+            .map(|(_, v)| &v.source)
+        {
+            Some(Source::File(p)) => {
+                let text = std::fs::read_to_string(p).unwrap_or_default();
+                match line_of(&text, key) {
+                    Some(line) => format!("{}:{line}", p.display()),
+                    None => p.display().to_string(),
+                }
+            }
+            Some(Source::GitConfig) => format!("git config carto.{key}"),
+            _ => format!("default {key}"),
+        }
     }
 
     /// Apply one `.gitcarto` file. git2 reports syntax errors with the line;
@@ -114,15 +155,31 @@ impl Config {
                 entry.value().ok().unwrap_or("true").to_string(),
             ));
         }
-        let text = std::fs::read_to_string(file).unwrap_or_default();
-        self.apply_layer(
-            layer,
-            Source::File(file.to_path_buf()),
-            |key| match line_of(&text, key) {
-                Some(line) => format!("{}:{line}", file.display()),
-                None => file.display().to_string(),
-            },
-        )
+        let bytes = std::fs::read(file).unwrap_or_default();
+        // git's parser ends a value at a NUL byte, silently: the value used
+        // would not be the one written.
+        let mut problems: Vec<String> = bytes
+            .split(|b| *b == b'\n')
+            .enumerate()
+            .filter(|(_, line)| line.contains(&0))
+            .map(|(i, _)| format!("{}:{}: a NUL byte in a value", file.display(), i + 1))
+            .collect();
+        let text = String::from_utf8_lossy(&bytes);
+        problems.extend(
+            self.apply_layer(
+                layer,
+                Source::File(file.to_path_buf()),
+                |key| match line_of(&text, key) {
+                    Some(line) => format!("{}:{line}", file.display()),
+                    None => file.display().to_string(),
+                },
+            ),
+        );
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::usage(problems.join("\n")))
+        }
     }
 
     fn apply_layer(
@@ -130,21 +187,26 @@ impl Config {
         layer: Vec<(String, String)>,
         source: Source,
         locate: impl Fn(&str) -> String,
-    ) -> Result<()> {
+    ) -> Vec<String> {
+        // Every problem of the layer is reported at once: fixing a file one
+        // error per run is slow.
+        let mut problems = Vec::new();
         // A multi-valued key set in a layer replaces the defaults rather than adding
         // to them, so a fork can drop a default pattern.
         let mut replaced: Vec<String> = Vec::new();
         for (key, raw) in layer {
             let lower = key.to_ascii_lowercase();
             let Some(def) = find_def(&lower) else {
-                return Err(Error::usage(format!(
+                problems.push(format!(
                     "{}: unknown key `{key}` (see `git carto config --help` for the keys)",
                     locate(&key)
-                )));
+                ));
+                continue;
             };
-            check_value(def, &raw).map_err(|why| {
-                Error::usage(format!("{}: bad value for `{key}`: {why}", locate(&key)))
-            })?;
+            if let Err(why) = check_subsection(def, &key).and_then(|()| check_value(def, &raw)) {
+                problems.push(format!("{}: bad value for `{key}`: {why}", locate(&key)));
+                continue;
+            }
             let display = display_name(def, &key);
             let entry = self.entries.entry(lower.clone()).or_insert_with(|| {
                 (
@@ -163,7 +225,7 @@ impl Config {
             }
             entry.1.source = source.clone();
         }
-        Ok(())
+        problems
     }
 
     /// The single value of a key; `None` when unset (keys without a default).
@@ -256,6 +318,22 @@ fn display_name(def: &KeyDef, key: &str) -> String {
     }
 }
 
+/// The subsection of a `section.*.key` key, where its names are fixed.
+fn check_subsection(def: &KeyDef, key: &str) -> std::result::Result<(), String> {
+    if def.name != "resolve.*.path" {
+        return Ok(());
+    }
+    let sub = &key["resolve.".len()..key.len() - ".path".len()];
+    if POLICIES.contains(&sub) {
+        Ok(())
+    } else {
+        Err(format!(
+            "unknown policy `resolve \"{sub}\"`: use one of {}",
+            POLICIES.join(", ")
+        ))
+    }
+}
+
 fn check_value(def: &KeyDef, raw: &str) -> std::result::Result<(), String> {
     match def.kind {
         Kind::Text => Ok(()),
@@ -285,10 +363,20 @@ fn check_value(def: &KeyDef, raw: &str) -> std::result::Result<(), String> {
         Kind::Version => semver::Version::parse(raw)
             .map(|_| ())
             .map_err(|e| format!("`{raw}` is not a version X.Y.Z: {e}")),
-        Kind::Number => raw
-            .parse::<u64>()
-            .map(|_| ())
-            .map_err(|_| format!("`{raw}` is not a number")),
+        Kind::Number(lo, hi) => match raw.parse::<u64>() {
+            Ok(n) if (lo..=hi).contains(&n) => Ok(()),
+            Ok(_) => Err(format!("`{raw}` is outside {lo}..{hi}")),
+            Err(_) => Err(format!("`{raw}` is not a number")),
+        },
+        Kind::Word => {
+            if raw.is_empty() {
+                Err("empty: list at least one".to_string())
+            } else if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                Err(format!("`{raw}` is not one word"))
+            } else {
+                Ok(())
+            }
+        }
         Kind::Bool => match raw.to_ascii_lowercase().as_str() {
             "true" | "false" | "yes" | "no" | "on" | "off" | "1" | "0" => Ok(()),
             _ => Err(format!("`{raw}` is not a boolean")),

@@ -30,7 +30,8 @@ pub struct Args {
     /// Keep everything local: push neither the mirror nor the sync branch.
     #[arg(long)]
     no_push: bool,
-    /// Say what would be done; change nothing.
+    /// Say what would be done and forecast the production merge in memory
+    /// (base, conflicts, policies, what needs a person); change nothing.
     #[arg(long)]
     dry_run: bool,
     /// Open (or update) the sync pull request into production.
@@ -42,6 +43,10 @@ pub struct Args {
     /// With --continue: commit despite verification findings other than conflict markers.
     #[arg(long, requires = "continue_")]
     accept_findings: bool,
+    /// Merge production against this upstream commit instead of the base carto
+    /// chooses (the release production really contains; see the report).
+    #[arg(long, value_name = "rev", conflicts_with_all = ["resolve", "continue_", "abort", "status"])]
+    base: Option<String>,
     /// Walk manual paths even when stdin is not a terminal (scripted answers).
     #[arg(long, conflicts_with = "no_interactive")]
     interactive: bool,
@@ -116,6 +121,7 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
         dry_run: a.dry_run,
         pr: a.pr,
         supersede: a.supersede,
+        base: a.base,
     };
     let out = sync::start(fork, &opts, &mut progress)?;
     finish(&out, json, quiet, verbose, style)

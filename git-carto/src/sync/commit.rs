@@ -90,32 +90,51 @@ pub(super) fn commit_message(fork: &Fork, state: &State) -> String {
         m.push('\n');
         m
     };
-    let trailers: Vec<String> = state
-        .conflicts
-        .iter()
-        .filter_map(|r| {
-            let res = r.resolution.as_ref()?;
-            if res.by == By::Policy {
-                return None;
-            }
-            let side = res.choice?.side();
-            Some(format!(
-                "{}: {} {}",
-                verify::TRAILER,
-                match side {
-                    policy::Side::Upstream => "upstream",
-                    policy::Side::Fork => "fork",
-                },
-                r.conflict.path
-            ))
-        })
-        .collect();
+    let mut trailers: Vec<String> = upstream_trailers(fork, state);
+    trailers.extend(state.conflicts.iter().filter_map(|r| {
+        let res = r.resolution.as_ref()?;
+        if res.by == By::Policy {
+            return None;
+        }
+        let side = res.choice?.side();
+        Some(format!(
+            "{}: {} {}",
+            verify::TRAILER,
+            match side {
+                policy::Side::Upstream => "upstream",
+                policy::Side::Fork => "fork",
+            },
+            r.conflict.path
+        ))
+    }));
     if !trailers.is_empty() {
         msg.push('\n');
         msg.push_str(&trailers.join("\n"));
         msg.push('\n');
     }
     msg
+}
+
+/// `Carto-Upstream: <tag> <commit>`: the release this sync brings in, read by
+/// the next sync's choice of merge base even after a squash merge (GitHub's
+/// squash message keeps the lines of the squashed commits).
+fn upstream_trailers(fork: &Fork, state: &State) -> Vec<String> {
+    if !state.started_by_carto {
+        return Vec::new();
+    }
+    let Some(tag) = state.tag.as_deref() else {
+        return Vec::new();
+    };
+    let commit = fork
+        .git
+        .tag_commit(tag)
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| state.sides.upstream.to_string());
+    let mut out = vec![format!("{}: {tag} {commit}", base::UPSTREAM_TRAILER)];
+    if let Some(m) = &state.mirror {
+        out.push(format!("Carto-Mirror: {}", m.after));
+    }
+    out
 }
 
 /// After resolution: commit (or stop), report, push, pull request.

@@ -137,6 +137,11 @@ struct Stages {
 pub fn collect(repo: &Repository, sides: &Sides) -> Result<Vec<Conflict>> {
     let mut index = repo.index()?;
     index.read(true)?;
+    collect_in(repo, &index, sides)
+}
+
+/// Like [`collect`], for any index (the forecast's, built in memory).
+pub fn collect_in(repo: &Repository, index: &git2::Index, sides: &Sides) -> Result<Vec<Conflict>> {
     let mut by_path: BTreeMap<String, Stages> = BTreeMap::new();
     for entry in index.iter() {
         let stage = (entry.flags >> 12) & 0x3;

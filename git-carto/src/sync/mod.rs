@@ -8,14 +8,19 @@
 //! `--resolve`, `--continue`, `--abort` and `--status` pick up. Every sync
 //! writes an audit report ([`report`]).
 
+pub mod base;
 pub mod conflicts;
 pub mod detect;
+pub mod forecast;
+pub mod merge;
 pub mod mirror;
 pub mod policy;
 pub mod pr;
+pub mod provenance;
 pub mod render;
 pub mod report;
 pub mod resolve;
+pub mod settle;
 pub mod sides;
 pub mod state;
 pub mod verify;
@@ -47,7 +52,6 @@ use crate::error::{Error, Result};
 use crate::repo::fork::Fork;
 use crate::repo::tag::Template;
 use policy::Rules;
-use resolve::Choice;
 use sides::Sides;
 use state::{Before, By, Record, Resolution, State};
 use verify::{Check, Finding, Target, Verification};
@@ -60,6 +64,8 @@ pub struct Options {
     pub dry_run: bool,
     pub pr: bool,
     pub supersede: bool,
+    /// `--base <rev>`: the merge base of the production merge.
+    pub base: Option<String>,
 }
 
 /// Where progress lines go (stderr in the CLI; nowhere with `--quiet`).
@@ -82,6 +88,12 @@ pub struct Synced {
     pub report: Option<String>,
     pub audit: Option<serde_json::Value>,
     pub pull_request: Option<PullRequestRef>,
+    /// The merge base of the production merge, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<base::Base>,
+    /// `--dry-run`: the production merge computed in memory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<forecast::Forecast>,
 }
 
 /// A dry run's plan.
@@ -131,6 +143,7 @@ fn record_conflicts(fork: &Fork, rules: &Rules, state: &mut State) -> Result<()>
             policy: d.policy,
             rule: d.glob,
             resolution: None,
+            held: None,
         });
     }
     Ok(())
@@ -149,37 +162,23 @@ fn refresh(state: &mut State, unmerged: &HashSet<String>) {
     }
 }
 
-/// Apply every automatic policy to the unresolved paths, in one batch.
+/// Apply every automatic policy to the unresolved paths, in one batch; paths
+/// whose policy would drop protected fork lines are held for a person.
 fn apply_policies(fork: &Fork, state: &mut State) -> Result<usize> {
     let unmerged = unmerged_paths(fork)?;
     refresh(state, &unmerged);
-    let mut planned = Vec::new();
-    for (i, r) in state.conflicts.iter().enumerate() {
-        if r.resolution.is_some() {
-            continue;
-        }
-        let Some(side) = r.policy.side() else {
-            continue;
-        };
-        let choice = if r.policy.whole_file() {
-            Choice::File(side)
-        } else {
-            Choice::Hunks(side)
-        };
-        planned.push((
-            i,
-            choice,
-            resolve::plan(&fork.git.repo, &r.conflict, choice)?,
-        ));
-    }
-    let changes: Vec<&resolve::Change> = planned.iter().map(|(_, _, c)| c).collect();
+    let settled = settle::plan(fork, &state.sides, &state.conflicts)?;
+    let changes: Vec<&resolve::Change> = settled.planned.iter().map(|p| &p.change).collect();
     resolve::apply(&fork.git, &changes)?;
-    let n = planned.len();
-    for (i, choice, change) in planned {
-        state.conflicts[i].resolution = Some(Resolution {
+    let n = settled.planned.len();
+    for h in settled.held {
+        state.conflicts[h.index].held = Some(h.why);
+    }
+    for p in settled.planned {
+        state.conflicts[p.index].resolution = Some(Resolution {
             by: By::Policy,
-            choice: Some(choice),
-            result: change.result,
+            choice: Some(p.choice),
+            result: p.change.result,
         });
     }
     Ok(n)

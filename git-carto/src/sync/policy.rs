@@ -1,10 +1,14 @@
 //! Path policies: which side wins a conflicted path (DESIGN 6.3).
 //!
 //! Rules come from `resolve "<policy>"` sections (`path` globs); the first user's
-//! rules are the defaults, so they apply with no `.gitcarto`. Policies are tried
-//! in a fixed order (fork, fork-file, upstream, upstream-file, artifact, manual)
-//! and the first matching rule wins, so a fork file inside an upstream tree
-//! (`litellm/carto_x.yaml`) keeps the fork side. Unmatched paths need a person.
+//! rules are the defaults, so they apply with no `.gitcarto`. As in
+//! `.gitattributes` thinking, the most specific matching glob wins: a literal
+//! path beats any pattern, a longer literal part beats a shorter one, so an
+//! `artifact` rule for `litellm/proxy/_experimental/out/**` applies inside
+//! `upstream`'s `litellm/**`, and a fork file inside an upstream tree
+//! (`litellm/carto_x.yaml` by `carto_*.yaml`) keeps the fork side. Equally
+//! specific globs fall back to the fixed order (fork, fork-file, upstream,
+//! upstream-force, upstream-file, artifact, manual). Unmatched paths need a person.
 
 use serde::{Deserialize, Serialize};
 
@@ -45,7 +49,10 @@ pub enum Policy {
     /// The fork side's whole file (or its deletion).
     ForkFile,
     /// Conflicting hunks take the upstream side; the fork's other changes survive.
+    /// Hunks that would drop the fork's own lines go to a person.
     Upstream,
+    /// Like `upstream`, and dropping the fork's own lines is intended (opt-in).
+    UpstreamForce,
     /// The upstream side's whole file (or its deletion).
     UpstreamFile,
     /// Generated output: upstream's whole file, or deleted with it.
@@ -55,10 +62,11 @@ pub enum Policy {
 }
 
 /// The order in which rules are tried.
-pub const ORDER: [Policy; 6] = [
+pub const ORDER: [Policy; 7] = [
     Policy::Fork,
     Policy::ForkFile,
     Policy::Upstream,
+    Policy::UpstreamForce,
     Policy::UpstreamFile,
     Policy::Artifact,
     Policy::Manual,
@@ -70,6 +78,7 @@ impl Policy {
             Policy::Fork => "fork",
             Policy::ForkFile => "fork-file",
             Policy::Upstream => "upstream",
+            Policy::UpstreamForce => "upstream-force",
             Policy::UpstreamFile => "upstream-file",
             Policy::Artifact => "artifact",
             Policy::Manual => "manual",
@@ -84,7 +93,9 @@ impl Policy {
     pub fn side(self) -> Option<Side> {
         match self {
             Policy::Fork | Policy::ForkFile => Some(Side::Fork),
-            Policy::Upstream | Policy::UpstreamFile | Policy::Artifact => Some(Side::Upstream),
+            Policy::Upstream | Policy::UpstreamForce | Policy::UpstreamFile | Policy::Artifact => {
+                Some(Side::Upstream)
+            }
             Policy::Manual => None,
         }
     }
@@ -162,22 +173,44 @@ impl Rules {
     }
 
     /// The policy for a conflict touching `paths` (several for renames): the
-    /// first rule, in policy order, with a glob matching any of them.
+    /// most specific glob matching any of them; equally specific ones in
+    /// policy order.
     pub fn decide<'a>(&self, paths: impl IntoIterator<Item = &'a str> + Clone) -> Decision {
+        let mut best: Option<((bool, usize), &Rule, &PathGlob)> = None;
         for rule in &self.rules {
             for glob in &rule.globs {
-                if paths.clone().into_iter().any(|p| glob.is_match(p)) {
-                    return Decision {
-                        policy: rule.policy,
-                        glob: Some(glob.as_str().to_string()),
-                    };
+                if !paths.clone().into_iter().any(|p| glob.is_match(p)) {
+                    continue;
+                }
+                let s = specificity(glob.as_str());
+                if best.as_ref().is_none_or(|(b, _, _)| s > *b) {
+                    best = Some((s, rule, glob));
                 }
             }
         }
-        Decision {
-            policy: Policy::Manual,
-            glob: None,
+        match best {
+            Some((_, rule, glob)) => Decision {
+                policy: rule.policy,
+                glob: Some(glob.as_str().to_string()),
+            },
+            None => Decision {
+                policy: Policy::Manual,
+                glob: None,
+            },
         }
+    }
+
+    /// Where the rule for `policy` with `glob` comes from (for `git carto config`).
+    pub fn source_of(&self, d: &Decision) -> Option<&Source> {
+        self.rules
+            .iter()
+            .find(|r| {
+                r.policy == d.policy
+                    && r.globs
+                        .iter()
+                        .any(|g| Some(g.as_str()) == d.glob.as_deref())
+            })
+            .map(|r| &r.source)
     }
 
     /// Globs that match none of `paths`: likely typos, reported as warnings.
@@ -207,6 +240,14 @@ impl Rules {
     }
 }
 
+/// How specific a glob is: a path without wildcards beats any pattern; then
+/// the more literal characters, the more specific.
+fn specificity(glob: &str) -> (bool, usize) {
+    let wild = |c: char| matches!(c, '*' | '?' | '[' | ']' | '{' | '}');
+    let literal = glob.trim_matches('/').chars().filter(|c| !wild(*c)).count();
+    (!glob.contains(wild), literal)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,5 +262,29 @@ mod tests {
         assert_eq!(d("pyproject.toml"), Policy::Upstream);
         assert_eq!(d("Dockerfile"), Policy::Manual);
         assert_eq!(rules.decide(["README.md"]).glob, None);
+    }
+
+    #[test]
+    fn the_most_specific_glob_wins_over_policy_order() {
+        let file = std::env::temp_dir().join(format!("carto-policy-{}", std::process::id()));
+        std::fs::write(
+            &file,
+            "[resolve \"artifact\"]\n\tpath = litellm/proxy/_experimental/out/**\n\tpath = \
+             litellm/core.py\n[resolve \"manual\"]\n\tpath = litellm/proxy/*.py\n",
+        )
+        .unwrap();
+        let mut cfg = Config::defaults();
+        cfg.apply_file(&file).unwrap();
+        std::fs::remove_file(&file).unwrap();
+        let rules = Rules::from_config(&cfg).unwrap();
+        let d = |p: &str| rules.decide([p]).policy;
+        assert_eq!(
+            d("litellm/proxy/_experimental/out/index.html"),
+            Policy::Artifact
+        );
+        assert_eq!(d("litellm/core.py"), Policy::Artifact);
+        assert_eq!(d("litellm/proxy/server.py"), Policy::Manual);
+        assert_eq!(d("litellm/router.py"), Policy::Upstream);
+        assert_eq!(d("litellm/carto_x.yaml"), Policy::Fork);
     }
 }

@@ -24,6 +24,8 @@ pub fn continue_cmd(fork: &Fork, accept_findings: bool, progress: Progress<'_>) 
         report: None,
         audit: None,
         pull_request: None,
+        base: state.base.clone(),
+        forecast: None,
     };
     // Refuse (exit 1) rather than stop: the person asked to finish.
     let unmerged = unmerged_paths(fork)?;

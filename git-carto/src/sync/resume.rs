@@ -35,6 +35,7 @@ pub(super) fn ensure_state(fork: &Fork) -> Result<State> {
         pr: false,
         supersede: false,
         conflicts: Vec::new(),
+        base: None,
     };
     record_conflicts(fork, &rules, &mut state)?;
     Ok(state)

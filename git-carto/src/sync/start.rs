@@ -44,6 +44,10 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
         return Err(Error::refused("HEAD does not point at a commit yet"));
     }
     git.require_clean()?;
+    if let Some(b) = &opts.base {
+        git.commit_id(b)
+            .map_err(|_| Error::usage(format!("--base `{b}` is not a commit")))?;
+    }
 
     progress(&format!(
         "{} upstream tags from `{}`",
@@ -85,6 +89,8 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
         report: None,
         audit: None,
         pull_request: None,
+        base: None,
+        forecast: None,
     };
     let Some(target) = detect::choose(fork, &tags, from_v.as_ref(), opts.tag.as_deref())? else {
         synced.to = tags.stable.first().map(|t| t.version.to_string());
@@ -132,6 +138,20 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
             push: opts.push,
             pull_request: opts.pr,
         });
+        // The forecast needs the release's commit; `--dry-run` never fetches.
+        if let Some(c) = tag_commit.filter(|c| git.repo.find_commit(*c).is_ok()) {
+            progress("Forecasting the production merge in memory");
+            let step = mirror::prepare(fork, &target.name, c)?;
+            let mirror_after =
+                Oid::from_str(&step.after).map_err(|e| Error::refused(e.to_string()))?;
+            let start_at =
+                sync_branch_start(fork, &branch, c, mirror_after, local_sync, remote_sync)?;
+            if !git.is_ancestor(production, start_at)? {
+                let f = forecast::compute(fork, start_at, production, opts.base.as_deref())?;
+                synced.base = Some(f.base.clone());
+                synced.forecast = Some(f);
+            }
+        }
         return Ok(synced);
     }
     let tag_commit =
@@ -186,18 +206,30 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
         supersede: opts.supersede,
         conflicts: Vec::new(),
         warnings: Vec::new(),
+        base: None,
     };
     state.sides.upstream_label = format!("{} via {}", target.name, cfg.mirror());
     state.sides.fork_label = cfg.production().to_string();
     state.save(git)?;
 
-    let merged = (|| -> Result<bool> {
+    let merged = (|| -> Result<Option<base::Base>> {
         switch_to(fork, &branch, start_at, local_sync, current.as_deref())?;
         mirror::update_local(fork, &step)?;
         if git.is_ancestor(production, start_at)? {
-            return Ok(false);
+            return Ok(None);
         }
-        progress(&format!("Merging {} into {branch}", cfg.production()));
+        let base = base::choose(fork, start_at, production, opts.base.as_deref())?;
+        progress(&format!(
+            "Merging {} into {branch} (base {})",
+            cfg.production(),
+            base.describe()
+        ));
+        if base.is_explicit() {
+            let merged = merge::in_memory(git, Some(base.commit), start_at, production)?;
+            let msg = format!("Merge branch '{}' into {branch}\n", cfg.production());
+            merge::into_worktree(git, &merged, production, &msg)?;
+            return Ok(Some(base));
+        }
         let (_, out) = git.run_status(&[
             "merge",
             "--no-ff",
@@ -212,7 +244,7 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
                 out.stderr.trim()
             )));
         }
-        Ok(true)
+        Ok(Some(base))
     })();
     let merged = match merged {
         Ok(m) => m,
@@ -221,12 +253,13 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
             return Err(e);
         }
     };
-    if !merged {
+    let Some(base) = merged else {
         // Re-run after the merge was committed: push and refresh the PR.
         State::remove(git)?;
         progress(&format!("{branch} already contains {}", cfg.production()));
         return publish_existing(fork, &state, synced, progress);
-    }
+    };
+    synced.base = Some(base.clone());
 
     let setup = (|| -> Result<()> {
         state.sides = Sides {
@@ -234,6 +267,8 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
             fork_label: state.sides.fork_label.clone(),
             ..Sides::new(fork, start_at, production, true)
         };
+        state.sides.base = Some(base.commit);
+        state.base = Some(base);
         let rules = Rules::from_config(&fork.config)?;
         state.warnings = glob_warnings(fork, &rules, &state.sides)?;
         record_conflicts(fork, &rules, &mut state)?;

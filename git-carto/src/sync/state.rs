@@ -34,6 +34,9 @@ pub struct State {
     pub supersede: bool,
     pub conflicts: Vec<Record>,
     pub warnings: Vec<String>,
+    /// The merge base used and why (DESIGN 6.2a).
+    #[serde(default)]
+    pub base: Option<super::base::Base>,
 }
 
 /// Where things were before the sync.
@@ -55,6 +58,9 @@ pub struct Record {
     /// The glob that chose the policy; `None`: no rule matched.
     pub rule: Option<String>,
     pub resolution: Option<Resolution>,
+    /// Why the automatic policy did not decide it (customization lines at stake).
+    #[serde(default)]
+    pub held: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -567,9 +567,9 @@ fn deliberate(check: Check, side: Side) -> bool {
 }
 
 /// The configured features: name, path globs, patterns.
-type Feature = (String, Vec<PathGlob>, Vec<Regex>);
+pub(crate) type Feature = (String, Vec<PathGlob>, Vec<Regex>);
 
-fn features(fork: &Fork) -> Result<Vec<Feature>> {
+pub(crate) fn features(fork: &Fork) -> Result<Vec<Feature>> {
     let cfg = &fork.config;
     let mut out = Vec::new();
     for name in cfg.subsections("feature") {

@@ -1,0 +1,148 @@
+//! Line provenance (DESIGN 6.3): which fork-side lines an automatic policy may
+//! replace.
+//!
+//! A fork-side line that upstream itself once had (an older release, a
+//! backport of an upstream commit, an earlier sync) is upstream's to replace.
+//! A line only fork commits ever wrote is a customization: the first user's
+//! team lost hundreds of them to the `upstream` policy and restored them by
+//! hand. Marker lines (`resolve.marker`) and lines a `feature` probe matches
+//! are protected the same way.
+//!
+//! "Upstream once had it" is read from the files at every upstream tip (stable
+//! tags, upstream's branches, the mirror, the merge base): each distinct blob
+//! read once, no per-path history walk.
+
+use std::collections::{HashMap, HashSet};
+
+use git2::{Oid, Repository};
+use regex::Regex;
+
+use super::sides::Sides;
+use crate::error::Result;
+use crate::repo::fork::Fork;
+use crate::repo::glob::PathGlob;
+
+/// What protects fork lines from an automatic policy.
+pub struct Guard {
+    markers: Vec<String>,
+    features: Vec<(Vec<PathGlob>, Vec<Regex>)>,
+    /// Root trees of upstream's versions, each once.
+    trees: Vec<Oid>,
+}
+
+/// The fork lines a resolution would drop, for one path.
+pub struct AtStake<'a> {
+    /// The path whose upstream versions tell provenance.
+    pub path: &'a str,
+    /// Dropped fork-side lines: (1-based line number, text).
+    pub lines: Vec<(usize, String)>,
+}
+
+impl Guard {
+    pub fn new(fork: &Fork, sides: &Sides) -> Result<Guard> {
+        let git = &fork.git;
+        let repo = &git.repo;
+        let (stable, _) = fork.stable_tags()?;
+        let mut tips = fork.upstream_tips(&stable)?;
+        let mirror = fork.config.mirror();
+        tips.extend(
+            [
+                git.local_branch(mirror),
+                git.remote_branch(fork.config.origin(), mirror),
+                sides.base,
+                Some(sides.upstream),
+            ]
+            .into_iter()
+            .flatten(),
+        );
+        let mut seen = HashSet::new();
+        let mut trees = Vec::new();
+        for t in tips {
+            if let Ok(c) = repo.find_commit(t) {
+                if seen.insert(c.tree_id()) {
+                    trees.push(c.tree_id());
+                }
+            }
+        }
+        let features = super::verify::features(fork)?
+            .into_iter()
+            .map(|(_, globs, res)| (globs, res))
+            .collect();
+        Ok(Guard {
+            markers: fork.config.get_all("resolve.marker").to_vec(),
+            features,
+            trees,
+        })
+    }
+
+    /// For each item, the lines that must not be dropped without a person:
+    /// customizations (upstream never had the text), marker lines and
+    /// feature-probe matches. One pass over upstream's versions for all items.
+    pub fn protected(&self, repo: &Repository, items: &[AtStake<'_>]) -> Result<Vec<Vec<usize>>> {
+        let wanted: HashSet<&str> = items
+            .iter()
+            .filter(|i| !i.lines.is_empty())
+            .map(|i| i.path)
+            .collect();
+        let known = self.upstream_lines(repo, &wanted)?;
+        let empty = HashSet::new();
+        Ok(items
+            .iter()
+            .map(|item| {
+                let had = known.get(item.path).unwrap_or(&empty);
+                item.lines
+                    .iter()
+                    .filter(|(_, text)| {
+                        let t = text.trim();
+                        !t.is_empty()
+                            && (!had.contains(t)
+                                || self.markers.iter().any(|m| text.contains(m.as_str()))
+                                || self.features.iter().any(|(globs, res)| {
+                                    globs.iter().any(|g| g.is_match(item.path))
+                                        && res.iter().any(|r| r.is_match(text))
+                                }))
+                    })
+                    .map(|(n, _)| *n)
+                    .collect()
+            })
+            .collect())
+    }
+
+    /// Every line text (trimmed) each path has in any upstream version.
+    fn upstream_lines(
+        &self,
+        repo: &Repository,
+        paths: &HashSet<&str>,
+    ) -> Result<HashMap<String, HashSet<String>>> {
+        let mut out: HashMap<String, HashSet<String>> = HashMap::new();
+        if paths.is_empty() {
+            return Ok(out);
+        }
+        let mut blobs: HashMap<Oid, Vec<&str>> = HashMap::new();
+        for t in &self.trees {
+            let tree = repo.find_tree(*t)?;
+            for p in paths {
+                if let Ok(e) = tree.get_path(std::path::Path::new(p)) {
+                    let v = blobs.entry(e.id()).or_default();
+                    if !v.contains(p) {
+                        v.push(p);
+                    }
+                }
+            }
+        }
+        for (id, ps) in blobs {
+            let Ok(blob) = repo.find_blob(id) else {
+                continue;
+            };
+            if blob.is_binary() {
+                continue;
+            }
+            let text = String::from_utf8_lossy(blob.content());
+            for p in ps {
+                let set = out.entry(p.to_string()).or_default();
+                set.extend(text.lines().map(|l| l.trim().to_string()));
+            }
+        }
+        Ok(out)
+    }
+}

@@ -98,8 +98,11 @@ fn a_fresh_clone_becomes_a_fork_in_one_step() {
         f.git(&dir, &["rev-parse", "carto/main"]),
         f.git(&dir, &["rev-parse", "origin/main"])
     );
-    // Every value is the default: no .gitcarto.
-    assert!(!dir.join(".gitcarto").exists());
+    // Every value is the default but the version file, which the fork has.
+    assert_eq!(
+        f.git(&dir, &["config", "--file", ".gitcarto", "--list"]),
+        "release.versionfile=pyproject.toml"
+    );
     for name in ["upstream-sync", "release", "image", "checks"] {
         assert!(
             dir.join(format!(".github/workflows/carto-{name}.yml"))

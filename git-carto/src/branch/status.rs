@@ -10,6 +10,8 @@ use crate::term::output::Style;
 pub struct Status {
     /// Checked-out branch; `None` when HEAD is detached.
     pub branch: Option<String>,
+    /// The checked-out branch has no commit yet (`head` is then `None`).
+    pub unborn: bool,
     pub head: Option<String>,
     pub dirty: Vec<String>,
     pub production: BranchState,
@@ -69,6 +71,17 @@ pub struct SyncState {
     pub merge_in_progress: bool,
 }
 
+/// The branch HEAD names when it has no commit yet (`git init`, `git switch
+/// --orphan`): libgit2 reports no HEAD at all then, which is not "detached".
+fn unborn_branch(repo: &git2::Repository) -> Option<String> {
+    let head = repo.find_reference("HEAD").ok()?;
+    let target = head.symbolic_target().ok().flatten()?;
+    let name = target.strip_prefix("refs/heads/")?;
+    repo.find_reference(target)
+        .is_err()
+        .then(|| name.to_string())
+}
+
 pub fn status(fork: &Fork) -> Result<Status> {
     let git = &fork.git;
     let cfg = &fork.config;
@@ -79,6 +92,12 @@ pub fn status(fork: &Fork) -> Result<Status> {
         .and_then(|h| h.shorthand().ok())
         .map(str::to_string);
     let head_id = head.as_ref().and_then(|h| h.target());
+    let unborn = if head.is_none() {
+        unborn_branch(&git.repo)
+    } else {
+        None
+    };
+    let branch = branch.or(unborn.clone());
 
     let prod_name = cfg.production().to_string();
     let prod_local = git.local_branch(&prod_name);
@@ -172,6 +191,7 @@ pub fn status(fork: &Fork) -> Result<Status> {
 
     Ok(Status {
         branch,
+        unborn: unborn.is_some(),
         head: head_id.map(|o| o.to_string()),
         dirty: git.dirty_paths().unwrap_or_default(),
         production: BranchState {
@@ -215,6 +235,7 @@ pub fn render(s: &Status, style: Style) -> String {
             .unwrap_or_else(|| "-".into())
     };
     match &s.branch {
+        Some(b) if s.unborn => line(format!("On branch {}, no commits yet", style.bold(b))),
         Some(b) => line(format!("On branch {}", style.bold(b))),
         None => line(format!("HEAD detached at {}", sid(&s.head))),
     }

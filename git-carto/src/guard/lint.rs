@@ -7,7 +7,7 @@ use git2::Oid;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::guard::commit_msg::{self, Message, Origin, Problem, Rules};
+use crate::guard::commit_msg::{self, Message, Problem, Rules};
 use crate::repo::fork::Fork;
 use crate::repo::tag::Bump;
 use crate::term::output::short;
@@ -76,16 +76,15 @@ pub fn lint(fork: &Fork, range: Option<&str>) -> Result<LintReport> {
     for id in commits {
         let commit = fork.git.repo.find_commit(id)?;
         let subject = String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default());
-        let (kind, bump, problem) =
-            match commit_msg::check(commit.message_bytes(), &rules, Origin::Commit) {
-                Ok(m @ Message::Autosquash { .. }) => (
-                    Some(m.kind_name()),
-                    None,
-                    Some(autosquash_problem(&m, &subject, prod)),
-                ),
-                Ok(m) => (Some(m.kind_name()), Some(m.bump()), None),
-                Err(p) => (None, None, Some(p)),
-            };
+        let (kind, bump, problem) = match commit_msg::check_commit(&commit, &rules) {
+            Ok(m @ Message::Autosquash { .. }) => (
+                Some(m.kind_name()),
+                None,
+                Some(autosquash_problem(&m, &subject, prod)),
+            ),
+            Ok(m) => (Some(m.kind_name()), Some(m.bump()), None),
+            Err(p) => (None, None, Some(p)),
+        };
         out.push(LintedCommit {
             id: id.to_string(),
             subject: subject.into_owned(),

@@ -9,7 +9,7 @@
 use git2::Oid;
 
 use crate::error::{Error, Result};
-use crate::guard::commit_msg::{self, Message, Origin, Rules};
+use crate::guard::commit_msg::{self, Message, Rules};
 use crate::guard::lint::{autosquash_problem, new_fork_commits, require_upstream_refs};
 use crate::repo::fork::Fork;
 use crate::term::output::short;
@@ -216,7 +216,7 @@ pub fn check(fork: &Fork, remote: &str, url: &str, updates: &[Update]) -> Result
         for id in &commits {
             let commit = git.repo.find_commit(*id)?;
             let subject = String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default());
-            let problem = match commit_msg::check(commit.message_bytes(), rules, Origin::Commit) {
+            let problem = match commit_msg::check_commit(&commit, rules) {
                 Err(p) => Some(p.what),
                 Ok(m @ Message::Autosquash { .. }) if role.is_some() => {
                     Some(autosquash_problem(&m, &subject, branch).what)

@@ -17,7 +17,12 @@ use crate::repo::tag::{ReleaseFormat, ReleaseTag, StablePatterns};
 pub struct Fork {
     pub git: Git,
     pub config: Config,
+    /// The format new release tags are written in.
     pub release_format: ReleaseFormat,
+    /// Formats the history used before (`release.tagFormat`'s earlier
+    /// values): their tags are releases too, so the next tag never goes below
+    /// one of them, but no tag is written in them.
+    pub older_formats: Vec<ReleaseFormat>,
     pub stable: StablePatterns,
 }
 
@@ -44,15 +49,23 @@ impl Fork {
     }
 
     pub fn with(git: Git, config: Config) -> Result<Self> {
-        let release_format =
-            ReleaseFormat::new(config.get("release.tagFormat").unwrap_or_default())
-                .map_err(|e| e.context("reading release.tagFormat"))?;
+        let formats = config
+            .get_all("release.tagFormat")
+            .iter()
+            .map(|t| ReleaseFormat::new(t))
+            .collect::<Result<Vec<_>>>()
+            .map_err(|e| e.context("reading release.tagFormat"))?;
+        let (release_format, older_formats) = match formats.split_last() {
+            Some((last, older)) => (last.clone(), older.to_vec()),
+            None => return Err(Error::usage("release.tagFormat has no value")),
+        };
         let stable = StablePatterns::new(config.get_all("upstream.stableTag"))
             .map_err(|e| e.context("reading upstream.stableTag"))?;
         Ok(Fork {
             git,
             config,
             release_format,
+            older_formats,
             stable,
         })
     }
@@ -60,14 +73,25 @@ impl Fork {
     /// Every tag that looks like a release of this fork.
     pub fn release_tags(&self) -> Result<ReleaseTags> {
         let mut out = ReleaseTags::default();
-        for name in self.git.tag_names(self.release_format.prefix())? {
-            match self.release_format.parse(&name) {
+        let formats: Vec<&ReleaseFormat> = std::iter::once(&self.release_format)
+            .chain(&self.older_formats)
+            .collect();
+        let mut prefixes: Vec<&str> = formats.iter().map(|f| f.prefix()).collect();
+        prefixes.sort();
+        prefixes.dedup();
+        let mut names: Vec<String> = Vec::new();
+        for prefix in &prefixes {
+            names.extend(self.git.tag_names(prefix)?);
+        }
+        names.sort();
+        names.dedup();
+        for name in names {
+            match formats.iter().find_map(|f| f.parse(&name)) {
                 Some(tag) => out.parsed.push(tag),
                 // A format like `v{upstream}-carto.{fork}` shares its prefix with
                 // upstream's tags: those are not malformed releases.
                 None if self.stable.parse(&name).is_some() => {}
-                None if self.release_format.prefix() == "v"
-                    && !name.contains(self.fork_marker()) => {}
+                None if prefixes.contains(&"v") && !name.contains(self.fork_marker()) => {}
                 None => out.unparsed.push(name),
             }
         }

@@ -48,7 +48,10 @@ impl Git {
                     .unwrap_or_default(),
             )
         }
-        .map_err(|_| Error::usage(format!("not a git repository: {}", dir.display())))?;
+        .map_err(|_| match crate::repo::format::unsupported(dir) {
+            Some(why) => Error::refused(why),
+            None => Error::usage(format!("not a git repository: {}", dir.display())),
+        })?;
         let workdir = repo
             .workdir()
             .map(Path::to_path_buf)

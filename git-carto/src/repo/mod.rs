@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod fork;
+pub mod format;
 pub mod git;
 pub mod glob;
 pub mod next_tag;

@@ -199,16 +199,22 @@ fn version_from_file(fork: &Fork, at: Oid) -> Result<Option<(String, Option<Vers
         return Ok(None);
     };
     let text = fork.git.file_at(at, path)?;
-    let version = text.as_deref().and_then(|t| {
-        t.lines().find_map(|line| {
-            let rest = line
-                .trim_start()
-                .strip_prefix("version")?
-                .trim_start()
-                .strip_prefix('=')?;
-            let quoted = rest.trim().trim_matches(|c| c == '"' || c == '\'');
-            crate::repo::tag::parse_upstream_arg(quoted).ok()
-        })
-    });
-    Ok(Some((path.to_string(), version)))
+    Ok(Some((
+        path.to_string(),
+        text.as_deref().and_then(version_in),
+    )))
+}
+
+/// The first `version = "X.Y.Z"` line of a version file (pyproject.toml,
+/// Cargo.toml and the like).
+pub fn version_in(text: &str) -> Option<Version> {
+    text.lines().find_map(|line| {
+        let rest = line
+            .trim_start()
+            .strip_prefix("version")?
+            .trim_start()
+            .strip_prefix('=')?;
+        let quoted = rest.trim().trim_matches(|c| c == '"' || c == '\'');
+        crate::repo::tag::parse_upstream_arg(quoted).ok()
+    })
 }

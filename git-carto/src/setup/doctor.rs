@@ -128,6 +128,7 @@ fn repository_checks(git: Git, checks: &mut Vec<Check>) {
     match Fork::with(git, config) {
         Ok(fork) => {
             stable_tag_check(&fork, checks);
+            version_file_check(&fork, checks);
             branch_check(&fork, checks);
             hook_checks(&fork.git, checks);
         }
@@ -193,6 +194,33 @@ fn stable_tag_check(fork: &Fork, checks: &mut Vec<Check>) {
         ),
         Err(e) => check("upstream tags", Level::Fail, e.to_string(), None),
     });
+}
+
+fn version_file_check(fork: &Fork, checks: &mut Vec<Check>) {
+    use crate::setup::version_file;
+    if version_file::configured(&fork.config) {
+        checks.push(check(
+            "version file",
+            Level::Ok,
+            format!(
+                "release.versionFile = {}",
+                fork.config.get("release.versionFile").unwrap_or_default()
+            ),
+            None,
+        ));
+    } else if let Some((path, version)) = version_file::detect(&fork.git) {
+        checks.push(check(
+            "version file",
+            Level::Warn,
+            format!(
+                "{path} holds version {version} but release.versionFile is off: next-tag does \
+                 not check the upstream version against it"
+            ),
+            Some(format!(
+                "git config --file .gitcarto release.versionFile {path}"
+            )),
+        ));
+    }
 }
 
 fn branch_check(fork: &Fork, checks: &mut Vec<Check>) {

@@ -7,4 +7,5 @@ pub mod doctor;
 pub mod init;
 pub mod manpages;
 pub mod protect;
+pub mod version_file;
 pub mod workflows;

@@ -136,6 +136,16 @@ pub fn check(raw: &[u8], rules: &Rules, origin: Origin<'_>) -> Result<Message, P
     })
 }
 
+/// Check a commit that exists: a commit with two or more parents is a merge
+/// by structure, whatever its message says ("Merge carto/main into fix/x" is
+/// a merge, not a broken conventional commit).
+pub fn check_commit(commit: &git2::Commit<'_>, rules: &Rules) -> Result<Message, Problem> {
+    if commit.parent_count() >= 2 {
+        return Ok(Message::Merge);
+    }
+    check(commit.message_bytes(), rules, Origin::Commit)
+}
+
 fn check_inner(raw: &[u8], rules: &Rules, origin: Origin<'_>) -> Result<Message, Problem> {
     let text = match std::str::from_utf8(raw) {
         Ok(t) => t,

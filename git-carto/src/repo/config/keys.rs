@@ -109,9 +109,9 @@ pub const KEYS: &[KeyDef] = &[
     key!(
         "release.tagFormat",
         ["carto-v{upstream}-{fork}"],
-        false,
+        true,
         Kind::Template(&["{upstream}", "{fork}"]),
-        "release tag template"
+        "release tag template; with several values the last is written and the earlier ones are older formats, still read"
     ),
     key!(
         "release.policy",

@@ -1,6 +1,7 @@
 //! Phase one of `init`: decide every change (read-only but for fetching origin) and confirm the ones that touch something already there.
 
 use super::*;
+use crate::setup::version_file;
 
 pub(super) fn valid_branch(name: &str, flag: &str) -> Result<()> {
     if name.is_empty()
@@ -149,6 +150,18 @@ pub(super) fn decide(git: &Git, config: &Config, opts: &Options) -> Result<Plan>
     }
     if let Some(p) = &opts.production {
         wanted.push(("branch.production", p.clone()));
+    }
+    // The version file is turned on when there is one and the setting was
+    // never made (an explicit empty value in the file is a choice: kept).
+    let version_key = "release.versionFile";
+    if !version_file::configured(config)
+        && !in_file
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(version_key))
+    {
+        if let Some((path, _)) = version_file::detect(git) {
+            wanted.push((version_key, path.to_string()));
+        }
     }
     let mut config_writes = Vec::new();
     let mut config_unchanged = Vec::new();

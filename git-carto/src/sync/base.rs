@@ -78,7 +78,7 @@ pub fn choose(fork: &Fork, upstream: Oid, production: Oid, asked: Option<&str>) 
             .commit_id(rev)
             .map_err(|_| Error::usage(format!("--base `{rev}` is not a commit")))?;
         (c, "asked")
-    } else if let Some(c) = recorded(fork, upstream, production, gm)? {
+    } else if let Some(c) = recorded(fork, production, gm)? {
         (c, "recorded")
     } else if let Some(c) = closest_tree(fork, upstream, production, gm)? {
         (c, "closest-tree")
@@ -107,7 +107,7 @@ pub fn choose(fork: &Fork, upstream: Oid, production: Oid, asked: Option<&str>) 
 
 /// The newest upstream commit a `Carto-Upstream:` line in production's history
 /// names, when it is newer than git's base.
-fn recorded(fork: &Fork, upstream: Oid, production: Oid, gm: Option<Oid>) -> Result<Option<Oid>> {
+fn recorded(fork: &Fork, production: Oid, gm: Option<Oid>) -> Result<Option<Oid>> {
     let git = &fork.git;
     let repo = &git.repo;
     let mut walk = repo.revwalk()?;

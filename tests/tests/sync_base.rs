@@ -253,3 +253,50 @@ fn a_backported_line_is_settled_by_upstream() {
     assert!(f1.contains("f1 line 5 fixed and improved"), "{f1}");
     assert!(f1.contains("f1 line 10  # fork's own"), "{f1}");
 }
+
+#[test]
+fn verify_finds_marker_lines_an_upstream_path_lost_without_a_decision() {
+    let f = fork_with(&[("litellm/app.py", lines("app", 10))]);
+    fork_commit(
+        &f,
+        &[(
+            "litellm/app.py",
+            Some(edit_line(
+                &lines("app", 10),
+                5,
+                "# CARTO: keep the proxy hook",
+            )),
+        )],
+        "feat: proxy hook",
+    );
+    upstream_commit(
+        &f,
+        &[(
+            "litellm/app.py",
+            Some(edit_line(&lines("app", 10), 5, "app line 5 upstream")),
+        )],
+        "feat: upstream",
+    );
+    f.upstream_release("1.1.0", None);
+    f.git(&f.work, &["fetch", "--quiet", "--tags", "upstream"]);
+    // A person merges by hand and lets upstream win every conflict.
+    f.git(
+        &f.work,
+        &[
+            "merge",
+            "--quiet",
+            "--no-edit",
+            "-X",
+            "theirs",
+            "v1.1.0-stable",
+        ],
+    );
+    let j = f.carto(&["verify", "--json"]).fails(1).json();
+    assert_eq!(j["ok"], false, "{j}");
+    let found = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["check"] == "fork_marker_lost" && x["path"] == "litellm/app.py");
+    assert!(found, "{j}");
+}

@@ -300,3 +300,45 @@ fn verify_finds_marker_lines_an_upstream_path_lost_without_a_decision() {
         .any(|x| x["check"] == "fork_marker_lost" && x["path"] == "litellm/app.py");
     assert!(found, "{j}");
 }
+
+#[test]
+fn a_sparse_checkout_syncs() {
+    let f = fork_with(&[
+        ("litellm/f1.py", lines("f1", 10)),
+        ("docs/guide.md", lines("guide", 10)),
+    ]);
+    upstream_commit(
+        &f,
+        &[(
+            "litellm/f1.py",
+            Some(edit_line(&lines("f1", 10), 3, "f1 line 3 upstream")),
+        )],
+        "feat: upstream",
+    );
+    f.upstream_release("1.1.0", None);
+    // Only litellm/ is checked out: docs/ is skip-worktree.
+    f.git(
+        &f.work,
+        &[
+            "sparse-checkout",
+            "set",
+            "--no-cone",
+            "/litellm/",
+            "/pyproject.toml",
+        ],
+    );
+    assert!(!f.work.join("docs/guide.md").exists());
+    let out = f.carto(&["sync", "--no-push"]).ok();
+    assert!(
+        out.stdout.contains("Synced"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    let f1 = f.git(&f.work, &["show", "HEAD:litellm/f1.py"]);
+    assert!(f1.contains("f1 line 3 upstream"), "{f1}");
+    assert_eq!(
+        f.git(&f.work, &["show", "HEAD:docs/guide.md"]),
+        lines("guide", 10).trim_end()
+    );
+}

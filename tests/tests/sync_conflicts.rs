@@ -69,9 +69,9 @@ fn policies_settle_every_automatic_kind_and_stop_on_manual_paths() {
     };
     for (p, k, pol, resolved) in [
         ("c.txt", "content", "manual", false),
-        ("litellm/router.py", "content", "upstream", true),
+        ("litellm/router.py", "content", "upstream-force", true),
         ("carto_settings.yaml", "content", "fork", true),
-        ("tests/test_new.py", "add/add", "upstream", true),
+        ("tests/test_new.py", "add/add", "upstream-force", true),
         ("litellm/old.py", "modify/delete", "upstream", true),
         ("Makefile", "delete/modify", "manual", false),
         ("docs/guide.md", "rename/rename", "fork-file", true),

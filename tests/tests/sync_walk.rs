@@ -108,8 +108,15 @@ fn scripted_walk_takes_sides_edits_and_skips() {
     assert_eq!(j["left"], serde_json::json!(["c.txt"]));
 
     // Second walk: only c.txt is asked about.
-    let out = carto_input(&f, &["sync", "--resolve", "--interactive"], "u\n", &[]).ok();
+    // Taking upstream drops the fork's own line 2: asked, then confirmed.
+    let out = carto_input(&f, &["sync", "--resolve", "--interactive"], "u\ny\n", &[]).ok();
     assert!(out.stdout.contains("[1/1] c.txt"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("drops 1 fork line(s) only fork commits wrote or marked (fork side lines 2)"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("Nothing left"), "{}", out.stdout);
 
     let out = f.carto(&["sync", "--continue"]).ok();
@@ -123,6 +130,7 @@ fn scripted_walk_takes_sides_edits_and_skips() {
         "Carto-Resolved: fork Makefile",
         "Carto-Resolved: upstream assets/logo.png",
         "Carto-Resolved: upstream c.txt",
+        "Carto-Resolved: edited Dockerfile",
     ] {
         assert!(msg.contains(t), "{t}: {msg}");
     }
@@ -207,13 +215,16 @@ fn a_pseudo_terminal_gets_the_walk_without_flags() {
     let mut child = cmd.spawn().unwrap();
     {
         let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(b"u\nf\nu\ns\n").unwrap();
+        // Dockerfile: upstream drops the `# CARTO:` lines: `n` declines, then
+        // `u` again and `y` confirms.
+        stdin.write_all(b"u\nn\nu\ny\nf\nu\ns\n").unwrap();
     }
     let out = child.wait_with_output().unwrap();
     let o = String::from_utf8_lossy(&out.stdout);
     assert!(o.contains("[1/4] Dockerfile"), "{o}");
     assert!(o.contains("take [u]pstream side, keep [f]ork side"), "{o}");
     assert!(o.contains("[4/4] c.txt"), "{o}");
+    assert_eq!(o.matches("Careful:").count(), 2, "{o}");
     let unmerged = f.git(&f.work, &["diff", "--name-only", "--diff-filter=U"]);
     assert_eq!(unmerged, "c.txt");
     assert!(file(&f, "Dockerfile").starts_with("FROM python:3.12\nRUN pip install --no-cache-dir"));
@@ -249,7 +260,7 @@ fn resolve_takes_over_a_merge_started_with_plain_git() {
     let out = carto_input(
         &f,
         &["sync", "--resolve", "--interactive"],
-        "f\nf\nu\nu\n",
+        "f\nf\nu\nu\ny\n",
         &[],
     )
     .ok();

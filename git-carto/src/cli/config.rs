@@ -10,6 +10,10 @@ use super::Global;
 pub struct Args {
     #[arg(long)]
     json: bool,
+    /// Say which `resolve` rule decides a conflict at this path (the most
+    /// specific glob wins); repeatable.
+    #[arg(long = "path", value_name = "path")]
+    paths: Vec<String>,
 }
 
 fn keys_help() -> String {
@@ -29,6 +33,41 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
         }
         Err(e) => return Err(e),
     };
+    if !a.paths.is_empty() {
+        let rules = git_carto::sync::policy::Rules::from_config(&config)?;
+        let found: Vec<serde_json::Value> = a
+            .paths
+            .iter()
+            .map(|p| {
+                let d = rules.decide([p.as_str()]);
+                serde_json::json!({
+                    "path": p,
+                    "policy": d.policy.name(),
+                    "rule": d.glob,
+                    "source": rules.source_of(&d).map(|s| s.to_string()),
+                })
+            })
+            .collect();
+        if a.json {
+            print_json(&found);
+        } else {
+            for f in &found {
+                println!(
+                    "{}: {} ({})",
+                    f["path"].as_str().unwrap_or_default(),
+                    f["policy"].as_str().unwrap_or_default(),
+                    match (f["rule"].as_str(), f["source"].as_str()) {
+                        (Some(r), Some(s)) => format!(
+                            "resolve.{}.path `{r}`, {s}",
+                            f["policy"].as_str().unwrap_or_default()
+                        ),
+                        _ => "no rule matches: a person decides".to_string(),
+                    }
+                );
+            }
+        }
+        return Ok(0);
+    }
     if a.json {
         let map: serde_json::Map<String, serde_json::Value> = config
             .entries()

@@ -214,8 +214,20 @@ impl Git {
             .include_ignored(false)
             .exclude_submodules(true);
         let statuses = self.repo.statuses(Some(&mut opts))?;
+        // libgit2 reports skip-worktree paths (sparse checkouts) as deleted;
+        // git does not, and neither do we.
+        let mut index = self.repo.index()?;
+        index.read(false)?;
+        let skipped: HashSet<Vec<u8>> = index
+            .iter()
+            .filter(|e| e.flags_extended & (1 << 14) != 0)
+            .map(|e| e.path)
+            .collect();
         Ok(statuses
             .iter()
+            .filter(|s| {
+                s.status() != git2::Status::WT_DELETED || !skipped.contains(s.path_bytes())
+            })
             .filter_map(|s| s.path().ok().map(str::to_string))
             .collect())
     }

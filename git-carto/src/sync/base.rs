@@ -78,7 +78,7 @@ pub fn choose(fork: &Fork, upstream: Oid, production: Oid, asked: Option<&str>) 
             .commit_id(rev)
             .map_err(|_| Error::usage(format!("--base `{rev}` is not a commit")))?;
         (c, "asked")
-    } else if let Some(c) = recorded(fork, upstream, production, gm)? {
+    } else if let Some(c) = recorded(fork, production, gm)? {
         (c, "recorded")
     } else if let Some(c) = closest_tree(fork, upstream, production, gm)? {
         (c, "closest-tree")
@@ -99,15 +99,15 @@ pub fn choose(fork: &Fork, upstream: Oid, production: Oid, asked: Option<&str>) 
     if base.is_explicit() {
         let plain = merge::in_memory(git, None, upstream, production)?;
         base.plain_merge_conflicts = Some(plain.paths().len());
-    } else {
+    } else if base.reason != "asked" {
         base.reason = "git".into();
     }
     Ok(base)
 }
 
 /// The newest upstream commit a `Carto-Upstream:` line in production's history
-/// names, when it is newer than git's base and part of the upstream side.
-fn recorded(fork: &Fork, upstream: Oid, production: Oid, gm: Option<Oid>) -> Result<Option<Oid>> {
+/// names, when it is newer than git's base.
+fn recorded(fork: &Fork, production: Oid, gm: Option<Oid>) -> Result<Option<Oid>> {
     let git = &fork.git;
     let repo = &git.repo;
     let mut walk = repo.revwalk()?;
@@ -135,7 +135,7 @@ fn recorded(fork: &Fork, upstream: Oid, production: Oid, gm: Option<Oid>) -> Res
                 Some(g) => named != g && git.is_ancestor(g, named)?,
                 None => true,
             };
-            if newer && git.is_ancestor(named, upstream)? {
+            if newer {
                 return Ok(Some(named));
             }
         }
@@ -143,8 +143,7 @@ fn recorded(fork: &Fork, upstream: Oid, production: Oid, gm: Option<Oid>) -> Res
     Ok(None)
 }
 
-/// The stable tag or mirror commit newer than git's base (and part of the
-/// upstream side) whose tree differs from production's in the fewest paths,
+/// The stable tag or mirror commit newer than git's base whose tree differs from production's in the fewest paths,
 /// when strictly fewer than git's base does.
 fn closest_tree(
     fork: &Fork,
@@ -162,9 +161,18 @@ fn closest_tree(
         return Ok(None);
     }
     let mut candidates: Vec<Oid> = Vec::new();
+    // Stable tags sit on release branches: a tag production squashed in need
+    // not be an ancestor of the release being synced, only newer than git's base.
     let (stable, _) = fork.stable_tags()?;
+    let gm_time = repo.find_commit(gm)?.time().seconds();
     for t in &stable {
-        if let Some(c) = git.tag_commit(&t.name).filter(|c| newer.contains(c)) {
+        let Some(c) = git.tag_commit(&t.name) else {
+            continue;
+        };
+        let recent = repo
+            .find_commit(c)
+            .is_ok_and(|c| c.committer().when().seconds() >= gm_time);
+        if newer.contains(&c) || (recent && c != gm && git.is_ancestor(gm, c)?) {
             candidates.push(c);
         }
     }

@@ -96,7 +96,10 @@ pub(super) fn commit_message(fork: &Fork, state: &State) -> String {
         if res.by == By::Policy {
             return None;
         }
-        let side = res.choice?.side();
+        let Some(choice) = res.choice else {
+            return Some(format!("{}: edited {}", verify::TRAILER, r.conflict.path));
+        };
+        let side = choice.side();
         Some(format!(
             "{}: {} {}",
             verify::TRAILER,

@@ -9,8 +9,9 @@
 //! are protected the same way.
 //!
 //! "Upstream once had it" is read from the files at every upstream tip (stable
-//! tags, upstream's branches, the mirror, the merge base): each distinct blob
-//! read once, no per-path history walk.
+//! tags, upstream's branches, the mirror, the merge base) and the upstream
+//! commits since the base: each distinct tree and blob read once, only for the
+//! paths a policy would drop lines of; no per-path `git log`.
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,6 +22,10 @@ use super::sides::Sides;
 use crate::error::Result;
 use crate::repo::fork::Fork;
 use crate::repo::glob::PathGlob;
+
+/// Upstream commits between the base and the release read for provenance;
+/// beyond this only tips are read (each costs a tree lookup per path).
+const MAX_COMMITS: usize = 2_000;
 
 /// What protects fork lines from an automatic policy.
 pub struct Guard {
@@ -55,6 +60,14 @@ impl Guard {
             .into_iter()
             .flatten(),
         );
+        // Versions between the base and the release too (a backported fix
+        // upstream rewrote before tagging); bounded, tips always count.
+        if let Some(b) = sides.base {
+            let between = git.walk(sides.upstream, &[b])?;
+            if between.len() <= MAX_COMMITS {
+                tips.extend(between);
+            }
+        }
         let mut seen = HashSet::new();
         let mut trees = Vec::new();
         for t in tips {

@@ -5,6 +5,39 @@ use super::verify::Verification;
 use super::{Aborted, Resolved, SyncStatus, Synced};
 use crate::term::output::Style;
 
+/// The forecast of a dry run: base, conflicts, what needs a person.
+fn forecast(out: &mut String, f: &super::forecast::Forecast) {
+    out.push_str(&format!(
+        "Forecast (computed in memory):\n  merge base: {}\n",
+        f.base.describe()
+    ));
+    if f.conflicts.is_empty() {
+        out.push_str("  no conflicts\n");
+        return;
+    }
+    out.push_str(&format!(
+        "  {} conflicted path(s), {} for a person ({} hunk(s)), {} customization line(s) at stake\n",
+        f.conflicts.len(),
+        f.needs_person.len(),
+        f.hunks_for_a_person,
+        f.customization_lines
+    ));
+    for c in &f.conflicts {
+        out.push_str(&format!(
+            "    {} ({}): {}{} → {}: {}\n",
+            c.path,
+            c.kind,
+            c.policy,
+            c.rule
+                .as_deref()
+                .map(|r| format!(" `{r}`"))
+                .unwrap_or_default(),
+            c.settled_by,
+            c.result
+        ));
+    }
+}
+
 pub fn synced(s: &Synced, style: Style, verbose: bool) -> String {
     let mut out = String::new();
     if verbose && !s.skipped_tags.is_empty() {
@@ -67,6 +100,9 @@ pub fn synced(s: &Synced, style: Style, verbose: bool) -> String {
                     });
                 }
             }
+            if let Some(f) = &s.forecast {
+                forecast(&mut out, f);
+            }
             out.push_str("Nothing was changed (dry run).\n");
         }
         "committed" => {
@@ -104,6 +140,9 @@ pub fn synced(s: &Synced, style: Style, verbose: bool) -> String {
                 "Resolve with `git carto sync --resolve`, then `git carto sync --continue` (or --abort).\n"
             });
         }
+    }
+    if let (Some(b), None) = (&s.base, &s.forecast) {
+        out.push_str(&format!("Merge base: {}\n", b.describe()));
     }
     if let Some(a) = &s.audit {
         let c = &a["counts"];

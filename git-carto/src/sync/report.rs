@@ -42,6 +42,9 @@ pub struct Audit {
     pub outcomes: Vec<Outcome>,
     pub warnings: Vec<String>,
     pub checklist: Vec<String>,
+    /// The merge base of the production merge and why (DESIGN 6.2a).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<super::base::Base>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -74,6 +77,9 @@ pub struct ConflictReport {
     pub by: Option<String>,
     pub result: Option<String>,
     pub dropped: Vec<Dropped>,
+    /// Why the automatic policy left the path to a person (fork lines at stake).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held: Option<String>,
 }
 
 /// The other side's changes a resolution left out.
@@ -221,6 +227,7 @@ pub fn build(
             }),
             result: r.resolution.as_ref().map(|res| res.result.clone()),
             dropped,
+            held: r.held.clone().filter(|_| r.resolution.is_none()),
         });
     }
     // The commits behind each dropped change: one walk per side over the
@@ -274,6 +281,7 @@ pub fn build(
         outcomes: verification.outcomes.clone(),
         warnings: state.warnings.clone(),
         checklist: fork.config.get_all("sync.checklist").to_vec(),
+        base: state.base.clone(),
     })
 }
 
@@ -355,6 +363,9 @@ pub fn markdown(a: &Audit) -> String {
             &m.after[..7.min(m.after.len())]
         ));
     }
+    if let Some(b) = &a.base {
+        s.push_str(&format!("- Merge base: {}\n", b.describe()));
+    }
     if let Some(b) = &a.sync_branch {
         s.push_str(&format!("- Sync branch: `{b}` into `{}`\n", a.production));
     }
@@ -430,6 +441,14 @@ pub fn markdown(a: &Audit) -> String {
         s.push_str("## Needs a person\n\n");
         for p in &a.manual {
             s.push_str(&format!("- [ ] `{p}`\n"));
+            if let Some(h) = a
+                .conflicts
+                .iter()
+                .find(|c| &c.path == p)
+                .and_then(|c| c.held.as_deref())
+            {
+                s.push_str(&format!("  - {h}\n"));
+            }
         }
         s.push_str(
             "\nResolve with `git carto sync --resolve`, then `git carto sync --continue`.\n\n",

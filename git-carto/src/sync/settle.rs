@@ -108,7 +108,7 @@ pub fn plan(fork: &Fork, sides: &Sides, records: &[Record]) -> Result<Settled> {
 }
 
 /// The fork-side lines a change leaves out (against the merge base).
-fn at_stake<'a>(repo: &Repository, r: &'a Record, change: &Change) -> AtStake<'a> {
+pub fn at_stake<'a>(repo: &Repository, r: &'a Record, change: &Change) -> AtStake<'a> {
     let c = &r.conflict;
     let Some(fk) = c.fork.as_ref() else {
         return AtStake {

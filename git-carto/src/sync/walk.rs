@@ -103,6 +103,9 @@ pub fn run(
                 Answer::Side(side) => {
                     let choice = Choice::File(side);
                     let change = resolve::plan(&fork.git.repo, c, choice)?;
+                    if side == Side::Upstream && !confirm_loss(fork, state, &record, &change, w)? {
+                        continue;
+                    }
                     resolve::apply(&fork.git, &[&change])?;
                     writeln!(w.out, "{}: {}", c.path, w.style.ok(&change.result)).map_err(io)?;
                     state.conflicts[i].resolution = Some(Resolution {
@@ -158,6 +161,42 @@ pub fn run(
         }
     }
     Ok(summary)
+}
+
+/// Taking the upstream side of a path whose fork side has lines only fork
+/// commits wrote (or marker/feature lines): say how many and ask first. The
+/// first user's team lost a non-root `USER` line to one unexplained keystroke.
+fn confirm_loss(
+    fork: &Fork,
+    state: &State,
+    record: &super::state::Record,
+    change: &resolve::Change,
+    w: &mut Walk<'_>,
+) -> Result<bool> {
+    let io = |e: std::io::Error| Error::refused(format!("writing to the terminal: {e}"));
+    let repo = &fork.git.repo;
+    let stake = super::settle::at_stake(repo, record, change);
+    if stake.lines.is_empty() {
+        return Ok(true);
+    }
+    let guard = super::provenance::Guard::new(fork, &state.sides)?;
+    let protected = guard.protected(repo, std::slice::from_ref(&stake))?;
+    let lines = protected.into_iter().next().unwrap_or_default();
+    if lines.is_empty() {
+        return Ok(true);
+    }
+    write!(
+        w.out,
+        "{} the upstream side drops {} fork line(s) only fork commits wrote or marked (fork side lines {}). Take it anyway? [y/N] ",
+        w.style.warn("Careful:"),
+        lines.len(),
+        super::verify::ranges(&lines)
+    )
+    .map_err(io)?;
+    w.out.flush().map_err(io)?;
+    let mut answer = String::new();
+    w.input.read_line(&mut answer).map_err(io)?;
+    Ok(matches!(answer.trim(), "y" | "yes"))
 }
 
 fn text_of(fork: &Fork, e: Option<&super::conflicts::Entry>) -> Option<String> {

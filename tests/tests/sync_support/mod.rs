@@ -202,7 +202,10 @@ pub fn conflicted() -> Fixture {
         &f,
         &[
             (".gitcarto", Some(
-                "[resolve \"fork-file\"]\n\tpath = docs/**\n[resolve \"artifact\"]\n\tpath = ui/build/**\n".into(),
+                // The fork's own lines in router.py and test_new.py would hold
+                // `upstream` for a person; these tests exercise the hunk merge.
+                "[resolve \"fork-file\"]\n\tpath = docs/**\n[resolve \"artifact\"]\n\tpath = ui/build/**\n\
+                 [resolve \"upstream-force\"]\n\tpath = litellm/router.py\n\tpath = tests/test_new.py\n".into(),
             )),
             ("c.txt", Some(edit_line(&get("c.txt"), 2, "c FORK 2"))),
             (

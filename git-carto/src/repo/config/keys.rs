@@ -188,6 +188,13 @@ pub const KEYS: &[KeyDef] = &[
         "paths whose conflicting hunks take the upstream side"
     ),
     key!(
+        "resolve.upstream-force.path",
+        [],
+        true,
+        Kind::Glob,
+        "paths whose conflicting hunks take the upstream side even when that drops the fork's own lines (opt-in)"
+    ),
+    key!(
         "resolve.manual.path",
         ["Dockerfile", "Makefile"],
         true,

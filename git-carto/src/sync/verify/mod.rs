@@ -16,7 +16,7 @@ use git2::{Oid, Repository, Tree};
 use regex::Regex;
 use serde::Serialize;
 
-use super::policy::{PathGlob, Rules, Side};
+use super::policy::{PathGlob, Policy, Rules, Side};
 use super::sides::Sides;
 use super::state::{By, State};
 use crate::error::{Error, Result};
@@ -87,6 +87,16 @@ pub struct SideInfo {
 pub struct Intent {
     pub side: Side,
     pub by: String,
+    /// A person edited the file: every loss in it is their decision.
+    pub edited: bool,
+}
+
+fn edited() -> Intent {
+    Intent {
+        side: Side::Upstream,
+        by: "edited by hand".into(),
+        edited: true,
+    }
 }
 
 /// What is verified: the index of a merge in progress, or a commit's tree.
@@ -137,7 +147,19 @@ pub fn intents_from<'a>(
     if let Some(state) = state {
         for r in &state.conflicts {
             let Some(res) = &r.resolution else { continue };
-            let Some(choice) = res.choice else { continue };
+            // `upstream` never drops protected fork lines (provenance holds
+            // such paths), so a loss under it is no decision of anyone's.
+            if res.by == By::Policy && r.policy == Policy::Upstream {
+                continue;
+            }
+            let Some(choice) = res.choice else {
+                if res.by != By::Policy {
+                    for p in r.conflict.match_paths() {
+                        explicit.insert(p.to_string(), edited());
+                    }
+                }
+                continue;
+            };
             let by = match res.by {
                 By::Policy => format!("policy {}", r.policy),
                 By::Hand | By::Outside => "by hand".to_string(),
@@ -148,6 +170,7 @@ pub fn intents_from<'a>(
                     Intent {
                         side: choice.side(),
                         by: by.clone(),
+                        edited: false,
                     },
                 );
             }
@@ -163,6 +186,10 @@ pub fn intents_from<'a>(
             let side = match side {
                 "upstream" => Side::Upstream,
                 "fork" => Side::Fork,
+                "edited" => {
+                    explicit.insert(path.trim().to_string(), edited());
+                    continue;
+                }
                 _ => continue,
             };
             explicit.insert(
@@ -170,6 +197,7 @@ pub fn intents_from<'a>(
                 Intent {
                     side,
                     by: "by hand".into(),
+                    edited: false,
                 },
             );
         }
@@ -179,9 +207,13 @@ pub fn intents_from<'a>(
             return Some(i.clone());
         }
         let d = rules.decide([path]);
+        if d.policy == Policy::Upstream {
+            return None;
+        }
         d.policy.side().map(|side| Intent {
             side,
             by: format!("policy {}", d.policy),
+            edited: false,
         })
     })
 }
@@ -378,7 +410,7 @@ pub fn verify(
     let mut outcomes = Vec::new();
     let mut push =
         |check: Check, path: &str, line: Option<usize>, message: String| match intent(path) {
-            Some(i) if deliberate(check, i.side) => outcomes.push(Outcome {
+            Some(i) if i.edited || deliberate(check, i.side) => outcomes.push(Outcome {
                 check,
                 path: path.to_string(),
                 line,

@@ -1,0 +1,344 @@
+//! The merge base after a squash-merged sync, line provenance, and the
+//! forecast (`--dry-run`), on real repositories through `git carto sync`.
+
+mod sync_support;
+
+use carto_tests::Fixture;
+use sync_support::*;
+
+fn lines(name: &str, n: usize) -> String {
+    (1..=n).map(|i| format!("{name} line {i}\n")).collect()
+}
+
+/// Five upstream files and `litellm/custom.py`; upstream v1.1.0 changes line 3
+/// of the five; the fork customizes custom.py line 15.
+fn squash_history() -> Fixture {
+    let mut files: Vec<(&str, String)> = Vec::new();
+    let names = ["f1", "f2", "f3", "f4", "f5"];
+    for n in names {
+        files.push((leak(format!("litellm/{n}.py")), lines(n, 10)));
+    }
+    files.push(("litellm/custom.py", lines("custom", 30)));
+    let f = fork_with(&files);
+    let changes: Vec<(&str, Option<String>)> = names
+        .iter()
+        .map(|n| {
+            (
+                leak(format!("litellm/{n}.py")),
+                Some(edit_line(&lines(n, 10), 3, &format!("{n} line 3 in 1.1.0"))),
+            )
+        })
+        .collect();
+    upstream_commit(&f, &changes, "feat: upstream 1.1.0 work");
+    f.upstream_release("1.1.0", None);
+    fork_commit(
+        &f,
+        &[(
+            "litellm/custom.py",
+            Some(edit_line(
+                &lines("custom", 30),
+                15,
+                "custom line 15  # fork customization: keep me",
+            )),
+        )],
+        "feat: customize",
+    );
+    f
+}
+
+/// Upstream v1.2.0 changes line 3 of the five again and custom.py line 15.
+fn release_120(f: &Fixture) {
+    let mut changes: Vec<(&str, Option<String>)> = ["f1", "f2", "f3", "f4", "f5"]
+        .iter()
+        .map(|n| {
+            (
+                leak(format!("litellm/{n}.py")),
+                Some(edit_line(&lines(n, 10), 3, &format!("{n} line 3 in 1.2.0"))),
+            )
+        })
+        .collect();
+    changes.push((
+        "litellm/custom.py",
+        Some(edit_line(
+            &lines("custom", 30),
+            15,
+            "custom line 15 in 1.2.0",
+        )),
+    ));
+    upstream_commit(f, &changes, "feat: upstream 1.2.0 work");
+    f.upstream_release("1.2.0", None);
+    f.git(&f.work, &["fetch", "--quiet", "--tags", "upstream"]);
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+fn paths(v: &serde_json::Value) -> Vec<String> {
+    let mut p: Vec<String> = v
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {v}"))
+        .iter()
+        .map(|c| c["path"].as_str().unwrap().to_string())
+        .collect();
+    p.sort();
+    p
+}
+
+fn report(f: &Fixture, version: &str) -> serde_json::Value {
+    let p = f
+        .work
+        .join(format!(".git/carto/reports/upstream-sync-v{version}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
+}
+
+#[test]
+fn a_squash_merged_sync_is_the_base_and_customizations_go_to_a_person() {
+    let f = squash_history();
+    // The 1.1.0 sync, squash-merged into production as GitHub does: the
+    // squash message keeps the sync merge's message with its trailer.
+    f.carto(&["sync", "--no-push"]).ok();
+    let message = f.git(
+        &f.work,
+        &["log", "-1", "--format=%B", "upstream-sync/v1.1.0"],
+    );
+    assert!(
+        message.contains("Carto-Upstream: v1.1.0-stable "),
+        "{message}"
+    );
+    let w = &f.work;
+    f.git(w, &["switch", "--quiet", "carto/main"]);
+    f.git(w, &["merge", "--quiet", "--squash", "upstream-sync/v1.1.0"]);
+    let squash = format!("Sync upstream 1.1.0 (#12)\n\n* {message}");
+    f.git(w, &["commit", "--quiet", "--no-verify", "-m", &squash]);
+    f.git(w, &["push", "--quiet", "origin", "carto/main"]);
+    f.git(w, &["branch", "--quiet", "-D", "upstream-sync/v1.1.0"]);
+    release_120(&f);
+
+    // The forecast: the recorded base, only the true conflict, nothing changed.
+    let before = snapshot(&f);
+    let fc = f.carto(&["sync", "--dry-run", "--json"]).ok().json();
+    assert_eq!(snapshot(&f), before, "the forecast changed the repository");
+    let forecast = &fc["forecast"];
+    assert_eq!(forecast["base"]["reason"], "recorded", "{fc}");
+    assert_eq!(forecast["base"]["label"], "v1.1.0-stable", "{fc}");
+    assert!(
+        forecast["base"]["plain_merge_conflicts"].as_u64().unwrap() >= 5,
+        "{fc}"
+    );
+    assert_eq!(paths(&forecast["conflicts"]), ["litellm/custom.py"], "{fc}");
+    assert_eq!(forecast["needs_person"][0], "litellm/custom.py", "{fc}");
+    assert_eq!(forecast["customization_lines"], 1, "{fc}");
+
+    // The real sync meets exactly the forecast's conflicts.
+    let out = f.carto(&["sync", "--no-push", "--json"]).fails(1).json();
+    assert_eq!(out["base"]["reason"], "recorded", "{out}");
+    let rep = report(&f, "1.2.0");
+    assert_eq!(paths(&rep["conflicts"]), paths(&forecast["conflicts"]));
+    assert!(rep["conflicts"][0]["held"]
+        .as_str()
+        .unwrap()
+        .contains("only fork commits wrote"));
+    let unmerged = f.git(w, &["diff", "--name-only", "--diff-filter=U"]);
+    assert_eq!(unmerged, "litellm/custom.py");
+    assert!(file(&f, "litellm/f3.py").contains("f3 line 3 in 1.2.0"));
+    // An ordinary merge in progress: the person settles it, --continue commits
+    // a merge of the sync branch and production.
+    let both = edit_line(
+        &lines("custom", 30),
+        15,
+        "custom line 15 in 1.2.0  # fork customization: keep me",
+    );
+    f.write(w, "litellm/custom.py", &both);
+    f.git(w, &["add", "litellm/custom.py"]);
+    f.carto(&["sync", "--continue"]).ok();
+    let parents = f.git(w, &["log", "-1", "--format=%P"]);
+    assert_eq!(parents.split(' ').count(), 2, "{parents}");
+    assert!(parents.ends_with(&f.rev("carto/main")), "{parents}");
+    assert!(f
+        .git(w, &["log", "-1", "--format=%B"])
+        .contains("Carto-Upstream: v1.2.0-stable"));
+}
+
+#[test]
+fn closest_tree_base_upstream_force_and_an_explicit_base() {
+    let f = squash_history();
+    // Squash the tag itself: no trailer anywhere; the tree tells.
+    let w = &f.work;
+    f.git(w, &["fetch", "--quiet", "--tags", "upstream"]);
+    f.git(w, &["merge", "--quiet", "--squash", "v1.1.0-stable"]);
+    f.git(
+        w,
+        &[
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "-m",
+            "chore: squash 1.1.0",
+        ],
+    );
+    fork_commit(
+        &f,
+        &[(
+            ".gitcarto",
+            Some("[resolve \"upstream-force\"]\n\tpath = litellm/custom.py\n".into()),
+        )],
+        "chore: let upstream win custom.py",
+    );
+    release_120(&f);
+
+    let asked = f
+        .carto(&["sync", "--dry-run", "--json", "--base", "v1.0.0-stable"])
+        .ok()
+        .json();
+    assert_eq!(asked["forecast"]["base"]["reason"], "asked", "{asked}");
+    assert!(paths(&asked["forecast"]["conflicts"]).len() >= 6, "{asked}");
+
+    let fc = f.carto(&["sync", "--dry-run", "--json"]).ok().json();
+    assert_eq!(fc["forecast"]["base"]["reason"], "closest-tree", "{fc}");
+    assert_eq!(
+        fc["forecast"]["conflicts"][0]["settled_by"], "policy",
+        "{fc}"
+    );
+
+    f.carto(&["sync", "--no-push"]).ok();
+    let rep = report(&f, "1.2.0");
+    assert_eq!(paths(&rep["conflicts"]), ["litellm/custom.py"]);
+    let c = &rep["conflicts"][0];
+    assert_eq!(c["policy"], "upstream-force", "{c}");
+    assert_eq!(c["rule"], "litellm/custom.py", "{c}");
+    // The loss is in the report: fork line 15 left out.
+    assert_eq!(c["dropped"][0]["side"], "fork", "{c}");
+    assert_eq!(c["dropped"][0]["lines"], "15", "{c}");
+    let custom = f.git(w, &["show", "HEAD:litellm/custom.py"]);
+    assert!(!custom.contains("keep me") && custom.contains("custom line 15 in 1.2.0"));
+}
+
+#[test]
+fn a_backported_line_is_settled_by_upstream() {
+    let f = fork_with(&[("litellm/f1.py", lines("f1", 10))]);
+    // Upstream fixes line 5 on main; the fork backports the fix.
+    let s = src(&f);
+    let fix = edit_line(&lines("f1", 10), 5, "f1 line 5 fixed");
+    upstream_commit(&f, &[("litellm/f1.py", Some(fix.clone()))], "fix: line 5");
+    let fix_commit = f.git(&s, &["rev-parse", "HEAD"]);
+    f.git(&s, &["push", "--quiet", "origin", "main"]);
+    f.git(&f.work, &["fetch", "--quiet", "upstream"]);
+    // The fork's own line in the same file keeps git's base the closest.
+    let custom = edit_line(&lines("f1", 10), 10, "f1 line 10  # fork's own");
+    commit(
+        &f,
+        &f.work,
+        &[("litellm/f1.py", Some(custom))],
+        "feat: fork line",
+    );
+    f.git(&f.work, &["cherry-pick", &fix_commit]);
+    f.git(&f.work, &["push", "--quiet", "origin", "carto/main"]);
+    // Upstream improves the fix again before releasing.
+    upstream_commit(
+        &f,
+        &[(
+            "litellm/f1.py",
+            Some(edit_line(&fix, 5, "f1 line 5 fixed and improved")),
+        )],
+        "fix: line 5 again",
+    );
+    f.upstream_release("1.1.0", None);
+
+    f.carto(&["sync", "--no-push"]).ok();
+    let rep = report(&f, "1.1.0");
+    assert_eq!(paths(&rep["conflicts"]), ["litellm/f1.py"]);
+    assert_eq!(rep["conflicts"][0]["by"], "policy", "{rep}");
+    let f1 = f.git(&f.work, &["show", "HEAD:litellm/f1.py"]);
+    assert!(f1.contains("f1 line 5 fixed and improved"), "{f1}");
+    assert!(f1.contains("f1 line 10  # fork's own"), "{f1}");
+}
+
+#[test]
+fn verify_finds_marker_lines_an_upstream_path_lost_without_a_decision() {
+    let f = fork_with(&[("litellm/app.py", lines("app", 10))]);
+    fork_commit(
+        &f,
+        &[(
+            "litellm/app.py",
+            Some(edit_line(
+                &lines("app", 10),
+                5,
+                "# CARTO: keep the proxy hook",
+            )),
+        )],
+        "feat: proxy hook",
+    );
+    upstream_commit(
+        &f,
+        &[(
+            "litellm/app.py",
+            Some(edit_line(&lines("app", 10), 5, "app line 5 upstream")),
+        )],
+        "feat: upstream",
+    );
+    f.upstream_release("1.1.0", None);
+    f.git(&f.work, &["fetch", "--quiet", "--tags", "upstream"]);
+    // A person merges by hand and lets upstream win every conflict.
+    f.git(
+        &f.work,
+        &[
+            "merge",
+            "--quiet",
+            "--no-edit",
+            "-X",
+            "theirs",
+            "v1.1.0-stable",
+        ],
+    );
+    let j = f.carto(&["verify", "--json"]).fails(1).json();
+    assert_eq!(j["ok"], false, "{j}");
+    let found = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["check"] == "fork_marker_lost" && x["path"] == "litellm/app.py");
+    assert!(found, "{j}");
+}
+
+#[test]
+fn a_sparse_checkout_syncs() {
+    let f = fork_with(&[
+        ("litellm/f1.py", lines("f1", 10)),
+        ("docs/guide.md", lines("guide", 10)),
+    ]);
+    upstream_commit(
+        &f,
+        &[(
+            "litellm/f1.py",
+            Some(edit_line(&lines("f1", 10), 3, "f1 line 3 upstream")),
+        )],
+        "feat: upstream",
+    );
+    f.upstream_release("1.1.0", None);
+    // Only litellm/ is checked out: docs/ is skip-worktree.
+    f.git(
+        &f.work,
+        &[
+            "sparse-checkout",
+            "set",
+            "--no-cone",
+            "/litellm/",
+            "/pyproject.toml",
+        ],
+    );
+    assert!(!f.work.join("docs/guide.md").exists());
+    let out = f.carto(&["sync", "--no-push"]).ok();
+    assert!(
+        out.stdout.contains("Synced"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    let f1 = f.git(&f.work, &["show", "HEAD:litellm/f1.py"]);
+    assert!(f1.contains("f1 line 3 upstream"), "{f1}");
+    assert_eq!(
+        f.git(&f.work, &["show", "HEAD:docs/guide.md"]),
+        lines("guide", 10).trim_end()
+    );
+}

@@ -44,6 +44,7 @@ enum Command {
     Init(cli::init::Args),
     Doctor(cli::doctor::Args),
     Protect(cli::protect::Args),
+    Release(cli::release::Args),
     Completions(cli::completions::Args),
     Manpages(cli::manpages::Args),
 }
@@ -77,6 +78,7 @@ fn main() -> ExitCode {
         Command::Init(a) => cli::init::run(&g, a),
         Command::Doctor(a) => cli::doctor::run(&g, a),
         Command::Protect(a) => cli::protect::run(&g, a),
+        Command::Release(a) => cli::release::run(&g, a),
         Command::Completions(a) => cli::completions::run(a, Cli::command()),
         Command::Manpages(a) => cli::manpages::run(&g, a, Cli::command()),
     };

@@ -40,7 +40,7 @@ fn snapshot(f: &Fixture, dir: &Path) -> String {
         &f.origin,
         &["for-each-ref", "--format=%(refname) %(objectname)"],
     ));
-    let mut files = vec![dir.join(".gitcarto")];
+    let mut files = vec![dir.join(".gitcarto"), dir.join(".cargo/config.toml")];
     if let Ok(entries) = std::fs::read_dir(dir.join(".github/workflows")) {
         let mut names: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
         names.sort();
@@ -120,7 +120,8 @@ fn a_fresh_clone_becomes_a_fork_in_one_step() {
         "added remote `upstream`",
         "created `carto/main` from `origin/main`",
         "wrote .github/workflows/carto-release.yml",
-        "git add .github/workflows/carto-upstream-sync.yml",
+        "wrote .cargo/config.toml",
+        "git add .cargo/config.toml .github/workflows/carto-upstream-sync.yml",
         "into carto/main",
     ] {
         assert!(

@@ -3,8 +3,13 @@
 //! into the library, printing) and this file only dispatches.
 //!
 //! It acts on the git repository containing the current directory (found the
-//! way git finds it) or the one named by `--repo`, so a fork can vendor this
-//! workspace in a subfolder, or CI can check the tool out beside the fork.
+//! way git finds it) or the one named by `--repo`.
+//!
+//! The same file is two binaries: `xtask` in this workspace (`cargo xtask`
+//! through `.cargo/config.toml`) and `cargo-carto`, installed with the
+//! `git-carto` package. A fork's `.cargo/config.toml` (written by `git carto
+//! init`) aliases `xtask = "carto"`, so `cargo xtask release ...` works in the
+//! fork's own checkout with nothing compiled there.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,7 +46,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // cargo runs an external subcommand as `cargo-carto carto <args>`.
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "carto") {
+        args.remove(1);
+    }
+    let cli = Cli::parse_from(args);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -49,10 +49,10 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
             })
             .collect();
         if a.json {
-            print_json(&found);
+            print_json(&found)?;
         } else {
             for f in &found {
-                println!(
+                git_carto::outln!(
                     "{}: {} ({})",
                     f["path"].as_str().unwrap_or_default(),
                     f["policy"].as_str().unwrap_or_default(),
@@ -63,7 +63,7 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
                         ),
                         _ => "no rule matches: a person decides".to_string(),
                     }
-                );
+                )?;
             }
         }
         return Ok(0);

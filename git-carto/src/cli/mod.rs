@@ -13,6 +13,7 @@ pub mod manpages;
 pub mod next_tag;
 pub mod protect;
 pub mod prune;
+pub mod release;
 pub mod status;
 pub mod sync;
 pub mod verify;

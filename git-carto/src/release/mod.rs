@@ -11,6 +11,7 @@
 //! GitHub refuses a second release of one tag.
 
 pub mod build;
+pub mod console;
 pub mod images;
 pub mod notes;
 

@@ -192,6 +192,19 @@ pub(super) fn decide(git: &Git, config: &Config, opts: &Options) -> Result<Plan>
         }
     }
 
+    let cargo_path = git.workdir().join(super::cargo_alias::PATH);
+    let cargo_old = match std::fs::read(&cargo_path) {
+        Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(Error::refused(format!(
+                "cannot read {}: {e}",
+                super::cargo_alias::PATH
+            )))
+        }
+    };
+    let cargo_change = super::cargo_alias::change(cargo_old.as_deref());
+
     Ok(Plan {
         upstream_name,
         upstream_url,
@@ -202,6 +215,7 @@ pub(super) fn decide(git: &Git, config: &Config, opts: &Options) -> Result<Plan>
         config_writes,
         config_unchanged,
         workflows: files,
+        cargo_alias: (cargo_old, cargo_change),
         origin,
         mirror,
         production,

@@ -17,6 +17,7 @@ use crate::repo::fork::Fork;
 use crate::repo::git::Git;
 use crate::setup::workflows;
 
+mod cargo_alias;
 mod decide;
 use decide::*;
 
@@ -60,7 +61,7 @@ pub enum Status {
 #[derive(Debug, Serialize)]
 pub struct Step {
     /// Stable identifier: `upstream_remote`, `upstream_tags`,
-    /// `production_branch`, `config`, `hooks`, `workflow`.
+    /// `production_branch`, `config`, `hooks`, `cargo_alias`, `workflow`.
     pub step: &'static str,
     pub status: Status,
     pub detail: String,
@@ -95,6 +96,8 @@ struct Plan {
     config_writes: Vec<(String, Option<String>, String)>,
     config_unchanged: Vec<String>,
     workflows: Vec<(workflows::File, Option<String>)>,
+    /// `.cargo/config.toml` now, and what init does to it.
+    cargo_alias: (Option<String>, cargo_alias::Change),
     origin: String,
     mirror: String,
     production: String,
@@ -106,6 +109,7 @@ enum Undo {
     SetUrl(String, String),
     DeleteBranch(String),
     Restore(PathBuf, Option<Vec<u8>>),
+    RemoveEmptyDir(PathBuf),
     UninstallHooks,
 }
 
@@ -155,6 +159,9 @@ fn execute(git: Git, config: Config, plan: Plan) -> Result<Report> {
                 }
                 Undo::Restore(path, Some(bytes)) => {
                     let _ = std::fs::write(&path, bytes);
+                }
+                Undo::RemoveEmptyDir(path) => {
+                    let _ = std::fs::remove_dir(&path);
                 }
                 Undo::UninstallHooks => {
                     let _ = crate::guard::hooks::uninstall(&git);
@@ -311,6 +318,7 @@ fn apply(git: &Git, config: &Config, plan: &Plan, done: &mut Done) -> Result<()>
 
     let hooks = install_hooks(git, &mut done.undo)?;
     done.steps.push(hooks);
+    write_cargo_alias(git, &plan.cargo_alias, done)?;
 
     for (f, old) in &plan.workflows {
         if old.as_deref() == Some(f.text.as_str()) {
@@ -342,6 +350,61 @@ fn apply(git: &Git, config: &Config, plan: &Plan, done: &mut Done) -> Result<()>
         ));
         done.to_commit.push(f.path.clone());
     }
+    Ok(())
+}
+
+/// `cargo xtask` in the fork's checkout: the alias to the installed
+/// `cargo-carto`, merged into `.cargo/config.toml`.
+fn write_cargo_alias(
+    git: &Git,
+    (old, change): &(Option<String>, cargo_alias::Change),
+    done: &mut Done,
+) -> Result<()> {
+    use cargo_alias::{Change, PATH};
+    let new = match change {
+        Change::Unchanged => {
+            done.steps.push(step(
+                "cargo_alias",
+                Status::Unchanged,
+                format!("{PATH}: `cargo xtask` runs the installed cargo-carto"),
+            ));
+            return Ok(());
+        }
+        Change::Foreign(value) => {
+            done.steps.push(step(
+                "cargo_alias",
+                Status::Skipped,
+                format!(
+                    "{PATH} keeps its own xtask alias ({value}): release with                      `cargo carto release` or `git carto release`"
+                ),
+            ));
+            return Ok(());
+        }
+        Change::Write(new) => new,
+    };
+    let path = git.workdir().join(PATH);
+    if let Some(dir) = path.parent().filter(|d| !d.exists()) {
+        std::fs::create_dir_all(dir)?;
+        done.undo.push(Undo::RemoveEmptyDir(dir.to_path_buf()));
+    }
+    done.undo.push(Undo::Restore(
+        path.clone(),
+        old.as_ref().map(|o| o.clone().into_bytes()),
+    ));
+    std::fs::write(&path, new).map_err(|e| Error::refused(format!("cannot write {PATH}: {e}")))?;
+    done.steps.push(step(
+        "cargo_alias",
+        Status::Done,
+        format!(
+            "{} {PATH}: `cargo xtask release ...` runs the installed cargo-carto",
+            if old.is_some() {
+                "added the xtask alias to"
+            } else {
+                "wrote"
+            }
+        ),
+    ));
+    done.to_commit.push(PATH.to_string());
     Ok(())
 }
 

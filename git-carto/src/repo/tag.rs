@@ -366,7 +366,7 @@ mod outside_input {
                 let _ = f.parse(&name);
                 let _ = f.glob();
             }
-            if let Ok(p) = StablePatterns::new(&[template.clone()]) {
+            if let Ok(p) = StablePatterns::new(std::slice::from_ref(&template)) {
                 let _ = p.parse(&name);
                 let _ = p.globs();
             }

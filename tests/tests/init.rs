@@ -121,7 +121,7 @@ fn a_fresh_clone_becomes_a_fork_in_one_step() {
         "created `carto/main` from `origin/main`",
         "wrote .github/workflows/carto-release.yml",
         "wrote .cargo/config.toml",
-        "git add .cargo/config.toml .github/workflows/carto-upstream-sync.yml",
+        "git add .gitcarto .cargo/config.toml .github/workflows/carto-upstream-sync.yml",
         "into carto/main",
     ] {
         assert!(
@@ -355,7 +355,10 @@ fn only_values_that_differ_from_the_defaults_are_written() {
     f.carto_in(&dir, &["init", "--upstream", &upstream_url(&f), "--yes"])
         .ok();
     let text = std::fs::read_to_string(dir.join(".gitcarto")).unwrap();
-    assert_eq!(text.trim(), "[branch]\n\tmirror = master");
+    assert_eq!(
+        text.trim(),
+        "[branch]\n\tmirror = master\n[release]\n\tversionFile = pyproject.toml"
+    );
     assert_eq!(
         f.git(&origin, &["rev-parse", "refs/heads/carto/main"]),
         f.git(&origin, &["rev-parse", "refs/heads/master"])

@@ -345,3 +345,25 @@ mod tests {
         assert!(parse_updates(b"\xff\xfe garbage").is_err());
     }
 }
+
+/// git's ref lines (or anything on stdin): no panic, bounded time.
+#[cfg(test)]
+mod outside_input {
+    use super::parse_updates;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_bytes(raw in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            let _ = parse_updates(&raw);
+        }
+
+        #[test]
+        fn near_ref_lines(lines in proptest::collection::vec(
+            "(refs/heads/[a-z/]{0,12}|\\(delete\\)|) [0-9a-f]{0,64} (refs/[a-z/]{0,12}|) [0-9a-fA-F]{38,66}\r?",
+            0..6,
+        )) {
+            let _ = parse_updates(lines.join("\n").as_bytes());
+        }
+    }
+}

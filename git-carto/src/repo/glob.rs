@@ -82,3 +82,19 @@ mod tests {
         assert!(PathGlob::new("a[").is_err());
     }
 }
+
+/// Policy globs come from `.gitcarto`, paths from any tree: no panic.
+#[cfg(test)]
+mod outside_input {
+    use super::PathGlob;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_glob_any_path(glob in "[a-z*?/\\[\\]!{},.\\\\ -]{0,24}", path in "[a-z*/. ]{0,30}") {
+            if let Ok(g) = PathGlob::new(&glob) {
+                let _ = g.is_match(&path);
+            }
+        }
+    }
+}

@@ -218,3 +218,17 @@ pub fn version_in(text: &str) -> Option<Version> {
         crate::repo::tag::parse_upstream_arg(quoted).ok()
     })
 }
+
+/// Version files are whatever a commit holds: no panic.
+#[cfg(test)]
+mod outside_input {
+    use super::version_in;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_text(text in "(version ?= ?[\"']?[0-9.a-z+-]{0,20}[\"']?\n|.{0,40}\n){0,6}") {
+            let _ = version_in(&text);
+        }
+    }
+}

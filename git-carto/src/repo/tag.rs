@@ -347,3 +347,45 @@ mod tests {
         }
     }
 }
+
+/// Tag names and templates come from config and from any remote: parsing
+/// them never panics, and what a format writes it reads back.
+#[cfg(test)]
+mod outside_input {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn version() -> impl Strategy<Value = Version> {
+        (0u64..2000, 0u64..2000, 0u64..2000).prop_map(|(a, b, c)| Version::new(a, b, c))
+    }
+
+    proptest! {
+        #[test]
+        fn templates_and_names(template in "[a-z{}.\\-]{0,12}(\\{upstream\\}|\\{fork\\}|\\{)?[a-z{}.\\-]{0,12}", name in ".{0,60}") {
+            if let Ok(f) = ReleaseFormat::new(&template) {
+                let _ = f.parse(&name);
+                let _ = f.glob();
+            }
+            if let Ok(p) = StablePatterns::new(std::slice::from_ref(&template)) {
+                let _ = p.parse(&name);
+                let _ = p.globs();
+            }
+            let _ = parse_upstream_arg(&name);
+            let _ = Bump::parse(&name);
+        }
+
+        #[test]
+        fn a_release_format_reads_what_it_writes(
+            // A bare `.` between two versions is ambiguous (`1.2.3.4.5.6`).
+            sep in "([-_][-._]?|-carto\\.)",
+            prefix in "[a-z]{0,6}-?v?",
+            u in version(),
+            f in version(),
+        ) {
+            let format = ReleaseFormat::new(&format!("{prefix}{{upstream}}{sep}{{fork}}")).unwrap();
+            let name = format.format(&u, &f);
+            let tag = format.parse(&name);
+            prop_assert!(tag.is_some(), "{} not read back", name);
+        }
+    }
+}

@@ -205,3 +205,44 @@ mod props {
         }
     }
 }
+
+mod outside_input {
+    //! Commit messages come from anyone: any bytes, any length, checked
+    //! without a panic and in bounded time, and the rejection renders.
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+        #[test]
+        fn any_bytes(raw in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            for origin in [Origin::Editor { comment: "#" }, Origin::Commit] {
+                if let Err(p) = check(&raw, &rules(), origin) {
+                    let _ = render(&p, Some("/tmp/a b/msg"));
+                }
+            }
+        }
+
+        #[test]
+        fn near_conventional(
+            kind in "[a-zA-Z!]{0,10}",
+            scope in proptest::option::of("[^)]{0,12}"),
+            bang in any::<bool>(),
+            sep in "(: |:|  : )",
+            subject in ".{0,120}",
+            body in ".{0,200}",
+            footer in "([A-Za-z-]{1,20}(: | #).{0,30})?",
+        ) {
+            let scope = scope.map(|s| format!("({s})")).unwrap_or_default();
+            let msg = format!(
+                "{kind}{scope}{}{sep}{subject}\n\n{body}\n\n{footer}\n",
+                if bang { "!" } else { "" }
+            );
+            for origin in [Origin::Editor { comment: "#" }, Origin::Commit] {
+                if let Err(p) = check(msg.as_bytes(), &rules(), origin) {
+                    let _ = render(&p, None);
+                }
+            }
+        }
+    }
+}

@@ -444,4 +444,35 @@ mod tests {
         assert_eq!(line_of(text, "release.policy"), Some(4));
         assert_eq!(line_of(text, "branch.mirror"), Some(2));
     }
+
+    mod outside_input {
+        //! `.gitcarto` is any text a commit brings: loading it refuses or
+        //! accepts, never panics, and every value check terminates.
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+            #[test]
+            fn any_file(text in "(\\[[a-z\" ]{0,12}\\]\n|\t?[a-zA-Z.]{0,16} ?= ?.{0,20}\n|.{0,20}\n){0,8}", nul in any::<bool>()) {
+                let dir = std::env::temp_dir().join(format!("carto-prop-{}", std::process::id()));
+                std::fs::create_dir_all(&dir).unwrap();
+                let file = dir.join(FILE_NAME);
+                let mut bytes = text.into_bytes();
+                if nul {
+                    bytes.insert(bytes.len() / 2, 0);
+                }
+                std::fs::write(&file, &bytes).unwrap();
+                let _ = Config::defaults().apply_file(&file);
+                let _ = line_of(&String::from_utf8_lossy(&bytes), "branch.mirror");
+            }
+
+            #[test]
+            fn any_value(raw in ".{0,40}") {
+                for def in KEYS {
+                    let _ = check_value(def, &raw);
+                }
+            }
+        }
+    }
 }

@@ -251,8 +251,14 @@ pub fn aborted(a: &Aborted) -> String {
     }
     for b in &a.pushed {
         out.push_str(&format!(
-            "left {b} as pushed (pushes are never forced back; the mirror merge is harmless)\n"
+            "left {b} on the remote as pushed (pushes are never forced back)\n"
         ));
+    }
+    if !a.remove.is_empty() {
+        out.push_str("To remove the pushed sync branch too:\n");
+        for c in &a.remove {
+            out.push_str(&format!("  {c}\n"));
+        }
     }
     out.push_str(&format!(
         "Sync aborted; back on {}.\n",
@@ -297,4 +303,21 @@ pub fn verification(v: &Verification, style: Style) -> String {
         style.bad(&format!("{} finding(s).\n", v.findings.len()))
     });
     out
+}
+
+/// The sync branch as origin has it, when this sync's run pushed it: `--abort`
+/// leaves it there (nothing is ever forced) and says how to remove it.
+/// Returns the ref and the command that deletes it.
+pub(super) fn pushed_sync_branch(
+    fork: &super::Fork,
+    state: &super::State,
+) -> Option<(String, String)> {
+    let branch = state.sync_branch.as_deref()?;
+    let origin = fork.config.origin();
+    (state.push && fork.git.remote_branch(origin, branch).is_some()).then(|| {
+        (
+            format!("{origin}/{branch}"),
+            format!("git push {origin} --delete {branch}"),
+        )
+    })
 }

@@ -124,6 +124,17 @@ pub fn synced(s: &Synced, style: Style, verbose: bool) -> String {
             ));
             for p in &s.left {
                 out.push_str(&format!("  manual: {p}\n"));
+                let held = s.audit.as_ref().and_then(|a| {
+                    a["conflicts"]
+                        .as_array()?
+                        .iter()
+                        .find(|c| c["path"] == p.as_str())?["held"]
+                        .as_str()
+                        .map(str::to_string)
+                });
+                if let Some(h) = held {
+                    out.push_str(&format!("    {h}\n"));
+                }
             }
             for f in &s.findings {
                 out.push_str(&format!(

@@ -342,3 +342,21 @@ fn a_sparse_checkout_syncs() {
         lines("guide", 10).trim_end()
     );
 }
+
+#[test]
+fn abort_names_what_it_left_on_origin_and_how_to_remove_it() {
+    let f = conflicted();
+    f.carto(&["sync"]).fails(1);
+    let out = f.carto(&["sync", "--abort"]).ok();
+    assert!(
+        out.stdout.contains("left origin/main on the remote"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("git push origin --delete upstream-sync/v1.1.0"),
+        "{}",
+        out.stdout
+    );
+}

@@ -225,9 +225,7 @@ impl Git {
             .collect();
         Ok(statuses
             .iter()
-            .filter(|s| {
-                s.status() != git2::Status::WT_DELETED || !skipped.contains(s.path_bytes())
-            })
+            .filter(|s| s.status() != git2::Status::WT_DELETED || !skipped.contains(s.path_bytes()))
             .filter_map(|s| s.path().ok().map(str::to_string))
             .collect())
     }

@@ -12,6 +12,8 @@ pub struct Aborted {
     pub head: Option<String>,
     /// Pushes cannot be undone (nothing is ever forced): listed here.
     pub pushed: Vec<String>,
+    /// Commands that would remove what this sync left on origin.
+    pub remove: Vec<String>,
 }
 
 /// `git carto sync --abort`: put every branch and the working tree back.
@@ -25,6 +27,7 @@ pub fn abort_cmd(fork: &Fork) -> Result<Aborted> {
                 deleted: Vec::new(),
                 head: git.current_branch().ok(),
                 pushed: Vec::new(),
+                remove: Vec::new(),
             });
         }
         return Err(Error::refused("no sync in progress: nothing to abort"));
@@ -43,12 +46,17 @@ pub(super) fn rollback(fork: &Fork, state: &State) -> Result<Aborted> {
             .clone()
             .or_else(|| state.before.head.clone()),
         pushed: Vec::new(),
+        remove: Vec::new(),
     };
     if let Some(m) = &state.mirror {
         if m.pushed {
             out.pushed
                 .push(format!("{}/{}", fork.config.origin(), m.branch));
         }
+    }
+    if let Some((pushed, remove)) = super::render::pushed_sync_branch(fork, state) {
+        out.pushed.push(pushed);
+        out.remove.push(remove);
     }
     if git.merge_head().is_some() {
         git.run(&["merge", "--abort"])?;

@@ -124,6 +124,17 @@ pub fn synced(s: &Synced, style: Style, verbose: bool) -> String {
             ));
             for p in &s.left {
                 out.push_str(&format!("  manual: {p}\n"));
+                let held = s.audit.as_ref().and_then(|a| {
+                    a["conflicts"]
+                        .as_array()?
+                        .iter()
+                        .find(|c| c["path"] == p.as_str())?["held"]
+                        .as_str()
+                        .map(str::to_string)
+                });
+                if let Some(h) = held {
+                    out.push_str(&format!("    {h}\n"));
+                }
             }
             for f in &s.findings {
                 out.push_str(&format!(
@@ -251,8 +262,14 @@ pub fn aborted(a: &Aborted) -> String {
     }
     for b in &a.pushed {
         out.push_str(&format!(
-            "left {b} as pushed (pushes are never forced back; the mirror merge is harmless)\n"
+            "left {b} on the remote as pushed (pushes are never forced back)\n"
         ));
+    }
+    if !a.remove.is_empty() {
+        out.push_str("To remove the pushed sync branch too:\n");
+        for c in &a.remove {
+            out.push_str(&format!("  {c}\n"));
+        }
     }
     out.push_str(&format!(
         "Sync aborted; back on {}.\n",
@@ -297,4 +314,21 @@ pub fn verification(v: &Verification, style: Style) -> String {
         style.bad(&format!("{} finding(s).\n", v.findings.len()))
     });
     out
+}
+
+/// The sync branch as origin has it, when this sync's run pushed it: `--abort`
+/// leaves it there (nothing is ever forced) and says how to remove it.
+/// Returns the ref and the command that deletes it.
+pub(super) fn pushed_sync_branch(
+    fork: &super::Fork,
+    state: &super::State,
+) -> Option<(String, String)> {
+    let branch = state.sync_branch.as_deref()?;
+    let origin = fork.config.origin();
+    (state.push && fork.git.remote_branch(origin, branch).is_some()).then(|| {
+        (
+            format!("{origin}/{branch}"),
+            format!("git push {origin} --delete {branch}"),
+        )
+    })
 }

@@ -489,6 +489,18 @@ pub fn markdown(a: &Audit) -> String {
     for c in &a.checklist {
         s.push_str(&format!("- [ ] `{c}`\n"));
     }
+    let artifacts: Vec<String> = a
+        .conflicts
+        .iter()
+        .filter(|c| c.policy == "artifact")
+        .map(|c| format!("`{}`", c.path))
+        .collect();
+    if !artifacts.is_empty() {
+        s.push_str(&format!(
+            "- [ ] to rebuild (generated files taken from the upstream side): {}\n",
+            artifacts.join(", ")
+        ));
+    }
     s.push_str("- [ ] review every path in the conflicts table\n");
     s.push_str("- [ ] merge with a merge commit (never squash)\n");
     s

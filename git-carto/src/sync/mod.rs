@@ -10,6 +10,7 @@
 
 pub mod conflicts;
 pub mod detect;
+pub mod lock;
 pub mod mirror;
 pub mod policy;
 pub mod pr;
@@ -28,9 +29,10 @@ mod resume;
 mod start;
 mod status;
 
-use abort::rollback;
+use abort::rolled_back;
 pub use abort::{abort_cmd, Aborted};
 use commit::*;
+use lock::SyncLock;
 pub use proceed::continue_cmd;
 use resume::ensure_state;
 pub use resume::{resolve_cmd, Resolved};

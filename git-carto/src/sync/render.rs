@@ -210,6 +210,9 @@ pub fn aborted(a: &Aborted) -> String {
     for b in &a.deleted {
         out.push_str(&format!("deleted {b}\n"));
     }
+    for b in &a.kept {
+        out.push_str(&format!("left {b} as it is\n"));
+    }
     for b in &a.pushed {
         out.push_str(&format!(
             "left {b} as pushed (pushes are never forced back; the mirror merge is harmless)\n"

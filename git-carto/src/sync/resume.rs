@@ -54,6 +54,7 @@ pub struct Resolved {
 /// walk) ask about each manual path.
 pub fn resolve_cmd(fork: &Fork, walk: Option<&mut walk::Walk<'_>>) -> Result<Resolved> {
     let git = &fork.git;
+    let _lock = SyncLock::take(git)?;
     let mut state = ensure_state(fork)?;
     let before: HashSet<String> = state
         .conflicts

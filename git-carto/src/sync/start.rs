@@ -33,6 +33,7 @@ pub(super) fn refuse_if_in_progress(fork: &Fork) -> Result<()> {
 pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Synced> {
     let git = &fork.git;
     let cfg = &fork.config;
+    let _lock = (!opts.dry_run).then(|| SyncLock::take(git)).transpose()?;
     refuse_if_in_progress(fork)?;
     // Configuration errors surface before anything moves.
     Rules::from_config(cfg)?;
@@ -216,10 +217,7 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
     })();
     let merged = match merged {
         Ok(m) => m,
-        Err(e) => {
-            let _ = rollback(fork, &state);
-            return Err(e);
-        }
+        Err(e) => return Err(rolled_back(fork, &state, e)),
     };
     if !merged {
         // Re-run after the merge was committed: push and refresh the PR.
@@ -241,8 +239,7 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
         state.save(git)
     })();
     if let Err(e) = setup {
-        let _ = rollback(fork, &state);
-        return Err(e);
+        return Err(rolled_back(fork, &state, e));
     }
     finish_run(fork, &mut state, false, synced, progress)
 }

@@ -358,3 +358,52 @@ fn continue_and_abort_survive_a_fault_at_every_git_step() {
         }
     }
 }
+
+#[test]
+fn verify_on_an_unborn_branch_with_a_merge_head_refuses_without_a_panic() {
+    let f = Fixture::empty();
+    let dir = f.path("unborn");
+    f.git(f.root.path(), &["init", "--quiet", dir.to_str().unwrap()]);
+    f.write(&dir, "a.txt", "a\n");
+    f.git(&dir, &["add", "a.txt"]);
+    let tree = f.git(&dir, &["write-tree"]);
+    let commit = f.git(&dir, &["commit-tree", "-m", "elsewhere", &tree]);
+    std::fs::write(dir.join(".git/MERGE_HEAD"), format!("{commit}\n")).unwrap();
+    let out = f.carto_in(&dir, &["verify"]).fails(1);
+    assert!(
+        out.stderr.contains("HEAD does not point at a commit"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn the_stop_message_and_status_list_the_same_conflicts() {
+    let f = one_conflict();
+    // A rename/rename no policy decides, besides the content conflict.
+    rename(&f, &src(&f), "docs/guide.md", "docs/guide-upstream.md");
+    upstream_commit(&f, &[], "refactor: upstream renames the guide");
+    f.upstream_release("1.2.0", None);
+    let w = f.work.clone();
+    rename(&f, &w, "docs/guide.md", "docs/guide-fork.md");
+    fork_commit(&f, &[], "refactor: fork renames the guide");
+    let out = f
+        .carto(&["sync", "--no-push", "--tag", "v1.2.0-stable"])
+        .fails(1);
+    let mut stopped: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("manual: "))
+        .collect();
+    stopped.sort();
+    let status = f.carto(&["sync", "--status", "--json"]).ok().json();
+    let mut listed: Vec<&str> = status["left"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    listed.sort();
+    assert_eq!(stopped, listed, "{}", out.stdout);
+    assert_eq!(listed, ["c.txt", "docs/guide.md"]);
+}

@@ -7,6 +7,7 @@
 //! both remotes. Every process runs with an isolated `HOME` and no system
 //! config, so the developer's own git settings never leak into a test.
 
+pub mod fault;
 pub mod github_releases;
 pub mod github_server;
 pub mod registry;

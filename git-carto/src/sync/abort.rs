@@ -1,5 +1,11 @@
 //! `git carto sync --abort` and the rollback of a failed run: put every branch
 //! and the working tree back as the state record says they were.
+//!
+//! A rollback only undoes what this sync did: a branch is moved back only
+//! while it still points where the sync put it (`update-ref <ref> <old>
+//! <expected>`), so a commit a person made meanwhile is never lost, and the
+//! index and tree are reset to the recorded commit first, so a merge that
+//! died half-way (disk full) never blocks the way back.
 
 use super::*;
 
@@ -8,6 +14,9 @@ use super::*;
 pub struct Aborted {
     pub restored: Vec<String>,
     pub deleted: Vec<String>,
+    /// Branches that moved since the sync set them (a person's commit):
+    /// left alone, each with why.
+    pub kept: Vec<String>,
     /// Branch (or commit) checked out again.
     pub head: Option<String>,
     /// Pushes cannot be undone (nothing is ever forced): listed here.
@@ -19,12 +28,14 @@ pub struct Aborted {
 /// `git carto sync --abort`: put every branch and the working tree back.
 pub fn abort_cmd(fork: &Fork) -> Result<Aborted> {
     let git = &fork.git;
+    let _lock = SyncLock::take(git)?;
     let Some(state) = State::load(git)? else {
         if git.merge_head().is_some() {
             git.run(&["merge", "--abort"])?;
             return Ok(Aborted {
                 restored: Vec::new(),
                 deleted: Vec::new(),
+                kept: Vec::new(),
                 head: git.current_branch().ok(),
                 pushed: Vec::new(),
                 remove: Vec::new(),
@@ -35,11 +46,24 @@ pub fn abort_cmd(fork: &Fork) -> Result<Aborted> {
     rollback(fork, &state)
 }
 
+/// Roll back after `err` stopped a run; a rollback that fails too is said,
+/// never swallowed: the record stays for `--abort`.
+pub(super) fn rolled_back(fork: &Fork, state: &State, err: Error) -> Error {
+    match rollback(fork, state) {
+        Ok(_) => err,
+        Err(r) => Error::refused(format!(
+            "{err}\nundoing the sync failed too: {r}\nthe sync stays recorded: run `git carto \
+             sync --abort` once the cause is fixed"
+        )),
+    }
+}
+
 pub(super) fn rollback(fork: &Fork, state: &State) -> Result<Aborted> {
     let git = &fork.git;
     let mut out = Aborted {
         restored: Vec::new(),
         deleted: Vec::new(),
+        kept: Vec::new(),
         head: state
             .before
             .branch
@@ -58,29 +82,48 @@ pub(super) fn rollback(fork: &Fork, state: &State) -> Result<Aborted> {
         out.pushed.push(pushed);
         out.remove.push(remove);
     }
-    if git.merge_head().is_some() {
-        git.run(&["merge", "--abort"])?;
-    }
     if !state.started_by_carto {
+        if git.merge_head().is_some() {
+            git.run(&["merge", "--abort"])?;
+        }
         State::remove(git)?;
         return Ok(out);
     }
+    // The merge, whole or half-written: index and tree back to the commit
+    // checked out (the sync branch's start). Only there: a person's edits on
+    // another branch are theirs.
+    let on_sync_branch = git.current_branch().ok().as_deref() == state.sync_branch.as_deref();
+    if on_sync_branch || git.merge_head().is_some() || !unmerged_paths(fork)?.is_empty() {
+        git.run(&["reset", "--hard", "--quiet"])
+            .map_err(|e| e.context("resetting the index and tree to the sync branch"))?;
+    }
     // Detach where we are, so no branch to restore is checked out; move the
     // refs back; then check out what was checked out before.
-    git.run(&["switch", "--quiet", "--detach"])?;
+    if git.head_id().is_some() {
+        git.run(&["switch", "--quiet", "--detach"])?;
+    }
     for (name, old) in &state.before.branches {
         let now = git.local_branch(name).map(|o| o.to_string());
         if &now == old {
             continue;
         }
         let refname = format!("refs/heads/{name}");
+        let set = set_by_sync(state, name);
+        let Some(now) = now.filter(|n| Some(n) == set.as_ref()) else {
+            out.kept.push(format!(
+                "{name} (it moved since this sync set it, to {}: a commit of yours is kept)",
+                git.local_branch(name)
+                    .map_or("nothing".into(), crate::term::output::short)
+            ));
+            continue;
+        };
         match old {
             Some(o) => {
-                git.run(&["update-ref", "-m", "carto sync --abort", &refname, o])?;
+                git.run(&["update-ref", "-m", "carto sync --abort", &refname, o, &now])?;
                 out.restored.push(name.clone());
             }
             None => {
-                git.run(&["update-ref", "-d", &refname])?;
+                git.run(&["update-ref", "-d", &refname, &now])?;
                 out.deleted.push(name.clone());
             }
         }
@@ -92,4 +135,14 @@ pub(super) fn rollback(fork: &Fork, state: &State) -> Result<Aborted> {
     };
     State::remove(git)?;
     Ok(out)
+}
+
+/// Where this sync put a branch it changes: the mirror at the new mirror
+/// commit, the sync branch at its start (the merge is never committed while
+/// the record exists).
+fn set_by_sync(state: &State, name: &str) -> Option<String> {
+    if let Some(m) = state.mirror.as_ref().filter(|m| m.branch == name) {
+        return Some(m.after.clone());
+    }
+    (state.sync_branch.as_deref() == Some(name)).then(|| state.sides.upstream.to_string())
 }

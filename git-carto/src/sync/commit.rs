@@ -19,10 +19,8 @@ pub(super) fn try_commit(
     let unmerged = unmerged_paths(fork)?;
     refresh(state, &unmerged);
     if !unmerged.is_empty() {
-        let mut left: Vec<String> = unmerged.into_iter().collect();
-        left.sort();
         return Ok(Err(Blocked {
-            unmerged: left,
+            unmerged: state.left(&unmerged),
             findings: Vec::new(),
         }));
     }

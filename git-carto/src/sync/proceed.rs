@@ -4,6 +4,7 @@ use super::*;
 
 /// `git carto sync --continue`: verify and commit, then push, PR and report.
 pub fn continue_cmd(fork: &Fork, accept_findings: bool, progress: Progress<'_>) -> Result<Synced> {
+    let _lock = SyncLock::take(&fork.git)?;
     let mut state = ensure_state(fork)?;
     if fork.git.merge_head().is_none() {
         return Err(Error::refused(

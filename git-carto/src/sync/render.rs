@@ -260,6 +260,9 @@ pub fn aborted(a: &Aborted) -> String {
     for b in &a.deleted {
         out.push_str(&format!("deleted {b}\n"));
     }
+    for b in &a.kept {
+        out.push_str(&format!("left {b} as it is\n"));
+    }
     for b in &a.pushed {
         out.push_str(&format!(
             "left {b} on the remote as pushed (pushes are never forced back)\n"

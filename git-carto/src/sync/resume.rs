@@ -55,6 +55,7 @@ pub struct Resolved {
 /// walk) ask about each manual path.
 pub fn resolve_cmd(fork: &Fork, walk: Option<&mut walk::Walk<'_>>) -> Result<Resolved> {
     let git = &fork.git;
+    let _lock = SyncLock::take(git)?;
     let mut state = ensure_state(fork)?;
     let before: HashSet<String> = state
         .conflicts
@@ -86,12 +87,7 @@ pub fn resolve_cmd(fork: &Fork, walk: Option<&mut walk::Walk<'_>>) -> Result<Res
         out.skipped = summary.skipped;
     }
     let unmerged = unmerged_paths(fork)?;
-    out.left = state
-        .conflicts
-        .iter()
-        .filter(|r| r.resolution.is_none() && r.conflict.paths.iter().any(|p| unmerged.contains(p)))
-        .map(|r| r.conflict.path.clone())
-        .collect();
+    out.left = state.left(&unmerged);
     state.save(git)?;
     Ok(out)
 }

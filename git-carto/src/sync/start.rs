@@ -33,6 +33,7 @@ pub(super) fn refuse_if_in_progress(fork: &Fork) -> Result<()> {
 pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Synced> {
     let git = &fork.git;
     let cfg = &fork.config;
+    let _lock = (!opts.dry_run).then(|| SyncLock::take(git)).transpose()?;
     refuse_if_in_progress(fork)?;
     // Configuration errors surface before anything moves.
     Rules::from_config(cfg)?;
@@ -248,10 +249,7 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
     })();
     let merged = match merged {
         Ok(m) => m,
-        Err(e) => {
-            let _ = rollback(fork, &state);
-            return Err(e);
-        }
+        Err(e) => return Err(rolled_back(fork, &state, e)),
     };
     let Some(base) = merged else {
         // Re-run after the merge was committed: push and refresh the PR.
@@ -276,8 +274,7 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
         state.save(git)
     })();
     if let Err(e) = setup {
-        let _ = rollback(fork, &state);
-        return Err(e);
+        return Err(rolled_back(fork, &state, e));
     }
     finish_run(fork, &mut state, false, synced, progress)
 }

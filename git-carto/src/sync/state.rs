@@ -117,6 +117,28 @@ impl State {
         }
     }
 
+    /// What is left for a person, as `--status` and the stop message both
+    /// list it: each unresolved conflict by its path (a rename/rename once,
+    /// by its base path), then any unmerged path no record knows.
+    pub fn left(&self, unmerged: &std::collections::HashSet<String>) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .conflicts
+            .iter()
+            .filter(|r| {
+                r.resolution.is_none() && r.conflict.paths.iter().any(|p| unmerged.contains(p))
+            })
+            .map(|r| r.conflict.path.clone())
+            .collect();
+        let mut strays: Vec<String> = unmerged
+            .iter()
+            .filter(|p| !self.conflicts.iter().any(|r| r.conflict.paths.contains(p)))
+            .cloned()
+            .collect();
+        strays.sort();
+        out.extend(strays);
+        out
+    }
+
     pub fn record(&self, path: &str) -> Option<&Record> {
         self.conflicts.iter().find(|r| r.conflict.path == path)
     }

@@ -72,11 +72,7 @@ pub fn status_cmd(fork: &Fork) -> Result<SyncStatus> {
             result: r.resolution.as_ref().map(|x| x.result.clone()),
         })
         .collect();
-    let left = paths
-        .iter()
-        .filter(|p| !p.resolved)
-        .map(|p| p.path.clone())
-        .collect();
+    let left = state.left(&unmerged);
     Ok(SyncStatus {
         in_progress: true,
         started_by_carto: state.started_by_carto,

@@ -119,7 +119,13 @@ pub fn verify_command(fork: &Fork, base: Option<&str>) -> Result<Verification> {
         let state = State::load(git)?;
         let sides = match &state {
             Some(s) => s.sides.clone(),
-            None => Sides::of_merge_in_progress(fork)?.expect("merge head checked"),
+            // MERGE_HEAD without a HEAD commit (an unborn branch): nothing to merge into.
+            None => Sides::of_merge_in_progress(fork)?.ok_or_else(|| {
+                Error::refused(
+                    "a MERGE_HEAD exists but HEAD does not point at a commit yet: nothing to \
+                     verify (remove .git/MERGE_HEAD if no merge is meant to be in progress)",
+                )
+            })?,
         };
         let intents = intents_from(&rules, state.as_ref(), None);
         return verify(fork, &sides, Target::Index, &intents);

@@ -1,0 +1,409 @@
+//! The fault suite: `git carto sync` (and its `--resolve`, `--continue`,
+//! `--abort`) under failing, half-done and blocked git commands and under a
+//! second sync racing in the same clone. After each, refs, index and files are
+//! compared byte for byte with the state before (or the completed sync), and
+//! nothing a person made is lost.
+
+mod sync_support;
+
+use std::process::{Command, Stdio};
+
+use carto_tests::fault::{FaultGit, Mode};
+use carto_tests::{Fixture, Run};
+use sync_support::*;
+
+/// Upstream v1.1.0 and the fork both changed line 2 of `c.txt`: the sync stops
+/// with one manual content conflict.
+fn one_conflict() -> Fixture {
+    let files = base_files();
+    let f = fork_with(&files);
+    let c = files.iter().find(|(p, _)| *p == "c.txt").unwrap().1.clone();
+    upstream_commit(
+        &f,
+        &[("c.txt", Some(edit_line(&c, 2, "c UPSTREAM 2")))],
+        "feat: upstream c",
+    );
+    f.upstream_release("1.1.0", None);
+    fork_commit(
+        &f,
+        &[("c.txt", Some(edit_line(&c, 2, "c FORK 2")))],
+        "feat: fork c",
+    );
+    f
+}
+
+fn wait(child: std::process::Child) -> Run {
+    Run::from(child.wait_with_output().unwrap())
+}
+
+fn in_progress(f: &Fixture) -> bool {
+    !f.carto(&["sync", "--status"])
+        .ok()
+        .stdout
+        .contains("No sync in progress")
+}
+
+#[test]
+fn a_second_sync_while_one_runs_is_refused_and_changes_nothing() {
+    let f = Fixture::new();
+    let fault = FaultGit::install(&f);
+    let prod = f.rev("carto/main");
+    // The first sync stops inside its first fetch, before it records anything.
+    let first = fault.spawn_blocked(&f, "fetch", &["sync", "--no-push"]);
+    let refs_before = f.git(
+        &f.work,
+        &["for-each-ref", "--format=%(refname) %(objectname)"],
+    );
+    let second = f.carto(&["sync", "--no-push"]).fails(1);
+    assert!(
+        second
+            .stderr
+            .contains("another `git carto sync` is running")
+            && second.stderr.contains(&format!("pid {}", first.id())),
+        "{}",
+        second.stderr
+    );
+    assert!(second.stderr.contains("sync.lock"), "{}", second.stderr);
+    assert_eq!(
+        f.git(
+            &f.work,
+            &["for-each-ref", "--format=%(refname) %(objectname)"]
+        ),
+        refs_before
+    );
+    // --resolve, --continue and --abort wait their turn too.
+    for step in ["--resolve", "--continue", "--abort"] {
+        let out = f.carto(&["sync", step]).fails(1);
+        assert!(out.stderr.contains("is running"), "{step}: {}", out.stderr);
+    }
+    fault.release();
+    let first = wait(first).ok();
+    assert!(first.stdout.contains("Synced"), "{}", first.stdout);
+    assert_eq!(f.rev("carto/main"), prod);
+    assert!(f.rev("upstream-sync/v1.78.5").len() == 40);
+    assert!(!f.work.join(".git/carto/sync.lock").exists());
+}
+
+#[test]
+fn abort_during_continue_is_refused_and_the_commit_survives() {
+    let f = one_conflict();
+    let fault = FaultGit::install(&f);
+    f.carto(&["sync", "--no-push"]).fails(1);
+    f.write(&f.work, "c.txt", "settled by hand\n");
+    f.git(&f.work, &["add", "c.txt"]);
+    let cont = fault.spawn_blocked(&f, "commit", &["sync", "--continue", "--accept-findings"]);
+    let out = f.carto(&["sync", "--abort"]).fails(1);
+    assert!(
+        out.stderr.contains(&format!("pid {}", cont.id())),
+        "{}",
+        out.stderr
+    );
+    fault.release();
+    wait(cont).ok();
+    assert_eq!(
+        f.git(&f.work, &["show", "upstream-sync/v1.1.0:c.txt"]),
+        "settled by hand"
+    );
+    assert!(!in_progress(&f));
+}
+
+#[test]
+fn a_lock_left_by_a_killed_sync_is_taken_over_and_a_live_one_is_named() {
+    let f = one_conflict();
+    let lock = f.work.join(".git/carto/sync.lock");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    // A process that has ended: its lock is stale.
+    let mut gone = Command::new("true").spawn().unwrap();
+    gone.wait().unwrap();
+    std::fs::write(&lock, format!("pid {}\nsince 0\n", gone.id())).unwrap();
+    f.carto(&["sync", "--no-push"]).fails(1);
+    assert!(
+        in_progress(&f),
+        "the sync ran (and stopped on its conflict)"
+    );
+    assert!(!lock.exists());
+    // A live process holds it: refused, naming it and the file to remove.
+    let mut live = Command::new("sleep")
+        .arg("600")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::fs::write(&lock, format!("pid {}\nsince 0\n", live.id())).unwrap();
+    let out = f.carto(&["sync", "--abort"]).fails(1);
+    live.kill().unwrap();
+    live.wait().unwrap();
+    assert!(
+        out.stderr.contains(&format!("pid {}", live.id())),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("1970-01-01 00:00:00 UTC"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("remove "), "{}", out.stderr);
+    assert!(in_progress(&f));
+    std::fs::remove_file(&lock).unwrap();
+    f.carto(&["sync", "--abort"]).ok();
+}
+
+/// T2-trust case 6: two real syncs started at once. Whichever wins, production
+/// is unchanged, the sync branch exists, and no staged changes are left
+/// behind without a sync in progress.
+#[test]
+fn two_syncs_started_at_once_leave_one_whole_sync() {
+    let f = Fixture::new();
+    let prod = f.rev("carto/main");
+    let spawn = || {
+        f.command("git", &f.work)
+            .args(["carto", "sync", "--no-push"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (wait(a), wait(b));
+    for r in [&a, &b] {
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    }
+    assert!(a.code == 0 || b.code == 0, "{a:?}\n{b:?}");
+    assert_eq!(f.rev("carto/main"), prod);
+    assert_eq!(f.rev("upstream-sync/v1.78.5").len(), 40);
+    assert!(!in_progress(&f));
+    assert_eq!(
+        f.git(&f.work, &["status", "--porcelain", "--untracked-files=no"]),
+        ""
+    );
+}
+
+#[test]
+fn a_commit_made_during_a_stopped_sync_survives_abort() {
+    let f = one_conflict();
+    let mirror = f.rev("main");
+    f.carto(&["sync", "--no-push"]).fails(1);
+    // The person settles the conflict and commits the merge with plain git.
+    f.write(&f.work, "c.txt", "mine\n");
+    f.git(&f.work, &["add", "c.txt"]);
+    f.git(
+        &f.work,
+        &["commit", "--quiet", "--no-verify", "-m", "my merge"],
+    );
+    let mine = f.rev("HEAD");
+    let out = f.carto(&["sync", "--abort"]).ok();
+    assert!(
+        out.stdout
+            .contains("left upstream-sync/v1.1.0 (it moved since this sync set it"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(f.rev("upstream-sync/v1.1.0"), mine);
+    assert_eq!(f.rev("main"), mirror);
+    assert_eq!(
+        f.git(&f.work, &["symbolic-ref", "--short", "HEAD"]),
+        "carto/main"
+    );
+    assert!(!in_progress(&f));
+}
+
+#[test]
+fn a_merge_that_dies_half_way_is_rolled_back_whole() {
+    let f = one_conflict();
+    let fault = FaultGit::install(&f);
+    let before = snapshot(&f);
+    let out = fault
+        .carto(&f, Some(("merge", 1, Mode::Half)), &["sync", "--no-push"])
+        .fails(1);
+    assert!(out.stderr.contains("No space left"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("undoing the sync failed"),
+        "{}",
+        out.stderr
+    );
+    assert!(!in_progress(&f));
+    assert_eq!(snapshot(&f), before);
+}
+
+#[test]
+fn abort_succeeds_from_a_half_written_merge() {
+    let f = one_conflict();
+    let before = snapshot(&f);
+    f.carto(&["sync", "--no-push"]).fails(1);
+    // What a disk full in a person's `git merge --continue` leaves: conflict
+    // stages and files with markers, and no MERGE_HEAD any more.
+    std::fs::remove_file(f.work.join(".git/MERGE_HEAD")).unwrap();
+    f.write(&f.work, "c.txt", "<<<<<<< half\n");
+    f.carto(&["sync", "--abort"]).ok();
+    assert_eq!(snapshot(&f), before);
+    assert!(!in_progress(&f));
+}
+
+/// After a fault: production never moved; a recorded sync aborts back to
+/// `before` byte for byte; otherwise nothing is staged and a plain re-run
+/// completes the sync.
+#[track_caller]
+fn holds_after_fault(f: &Fixture, before: &str, prod: &str, what: &str, run: &Run) {
+    assert!(!run.stderr.contains("panicked"), "{what}: {}", run.stderr);
+    assert_eq!(f.rev("carto/main"), prod, "{what}: production moved");
+    if in_progress(f) {
+        let out = f.carto(&["sync", "--abort"]).ok();
+        if snapshot(f) != before {
+            // Only a merge commit that git made but reported failing is kept
+            // (it cannot be told from a person's): said, and complete.
+            assert!(out.stdout.contains("as it is"), "{what}: {}", out.stdout);
+            f.git(
+                &f.work,
+                &["merge-base", "--is-ancestor", prod, "upstream-sync/v1.78.5"],
+            );
+        }
+        return;
+    }
+    if snapshot(f) == before {
+        return;
+    }
+    assert_eq!(
+        f.git(&f.work, &["status", "--porcelain", "--untracked-files=no"]),
+        "",
+        "{what}: changes left with no sync in progress"
+    );
+    let again = f.carto(&["sync"]).ok();
+    assert!(again.stdout.contains("Synced"), "{what}: {}", again.stdout);
+    assert_eq!(f.rev("carto/main"), prod);
+    f.git(
+        &f.work,
+        &["merge-base", "--is-ancestor", prod, "upstream-sync/v1.78.5"],
+    );
+}
+
+#[test]
+fn sync_survives_a_fault_at_every_git_step() {
+    for (sub, mode) in [
+        ("fetch", Mode::Fail),
+        ("switch", Mode::Fail),
+        ("update-ref", Mode::Fail),
+        ("merge", Mode::Fail),
+        ("merge", Mode::Half),
+        ("commit", Mode::Fail),
+        ("commit", Mode::After),
+        ("push", Mode::Fail),
+    ] {
+        let mut nth = 1;
+        loop {
+            let f = Fixture::new();
+            let fault = FaultGit::install(&f);
+            let (before, prod) = (snapshot(&f), f.rev("carto/main"));
+            let run = fault.carto(&f, Some((sub, nth, mode)), &["sync"]);
+            if fault.calls() < nth {
+                run.ok();
+                break;
+            }
+            let what = format!("git {sub} #{nth} ({mode:?})");
+            assert_ne!(run.code, 0, "{what}: success reported\n{}", run.stdout);
+            holds_after_fault(&f, &before, &prod, &what, &run);
+            nth += 1;
+        }
+    }
+}
+
+#[test]
+fn continue_and_abort_survive_a_fault_at_every_git_step() {
+    for (step, sub, mode) in [
+        ("--continue", "commit", Mode::Fail),
+        ("--continue", "commit", Mode::After),
+        ("--abort", "reset", Mode::Fail),
+        ("--abort", "switch", Mode::Fail),
+        ("--abort", "update-ref", Mode::Fail),
+    ] {
+        let mut nth = 1;
+        loop {
+            let f = one_conflict();
+            let fault = FaultGit::install(&f);
+            let (before, prod) = (snapshot(&f), f.rev("carto/main"));
+            f.carto(&["sync", "--no-push"]).fails(1);
+            f.write(&f.work, "c.txt", "settled\n");
+            f.git(&f.work, &["add", "c.txt"]);
+            let mut args = vec!["sync", step];
+            if step == "--continue" {
+                args.push("--accept-findings");
+            }
+            let run = fault.carto(&f, Some((sub, nth, mode)), &args);
+            if fault.calls() < nth {
+                run.ok();
+                break;
+            }
+            let what = format!("{step}: git {sub} #{nth} ({mode:?})");
+            assert!(!run.stderr.contains("panicked"), "{what}: {}", run.stderr);
+            assert_eq!(f.rev("carto/main"), prod, "{what}: production moved");
+            if in_progress(&f) {
+                // --abort works from here and restores the start (a merge git
+                // made but reported failing is kept, as a person's would be).
+                let out = f.carto(&["sync", "--abort"]).ok();
+                if mode != Mode::After {
+                    assert_eq!(snapshot(&f), before, "{what}");
+                } else {
+                    assert!(out.stdout.contains("as it is"), "{what}: {}", out.stdout);
+                }
+            } else if step == "--continue" {
+                // The commit happened: the person's resolution is in it.
+                assert_eq!(
+                    f.git(&f.work, &["show", "upstream-sync/v1.1.0:c.txt"]),
+                    "settled",
+                    "{what}"
+                );
+            } else {
+                assert_eq!(snapshot(&f), before, "{what}");
+            }
+            nth += 1;
+        }
+    }
+}
+
+#[test]
+fn verify_on_an_unborn_branch_with_a_merge_head_refuses_without_a_panic() {
+    let f = Fixture::empty();
+    let dir = f.path("unborn");
+    f.git(f.root.path(), &["init", "--quiet", dir.to_str().unwrap()]);
+    f.write(&dir, "a.txt", "a\n");
+    f.git(&dir, &["add", "a.txt"]);
+    let tree = f.git(&dir, &["write-tree"]);
+    let commit = f.git(&dir, &["commit-tree", "-m", "elsewhere", &tree]);
+    std::fs::write(dir.join(".git/MERGE_HEAD"), format!("{commit}\n")).unwrap();
+    let out = f.carto_in(&dir, &["verify"]).fails(1);
+    assert!(
+        out.stderr.contains("HEAD does not point at a commit"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn the_stop_message_and_status_list_the_same_conflicts() {
+    let f = one_conflict();
+    // A rename/rename no policy decides, besides the content conflict.
+    rename(&f, &src(&f), "docs/guide.md", "docs/guide-upstream.md");
+    upstream_commit(&f, &[], "refactor: upstream renames the guide");
+    f.upstream_release("1.2.0", None);
+    let w = f.work.clone();
+    rename(&f, &w, "docs/guide.md", "docs/guide-fork.md");
+    fork_commit(&f, &[], "refactor: fork renames the guide");
+    let out = f
+        .carto(&["sync", "--no-push", "--tag", "v1.2.0-stable"])
+        .fails(1);
+    let mut stopped: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("manual: "))
+        .collect();
+    stopped.sort();
+    let status = f.carto(&["sync", "--status", "--json"]).ok().json();
+    let mut listed: Vec<&str> = status["left"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    listed.sort();
+    assert_eq!(stopped, listed, "{}", out.stdout);
+    assert_eq!(listed, ["c.txt", "docs/guide.md"]);
+}

@@ -157,7 +157,23 @@ fn json_has_a_stable_shape() {
         .carto_env(&server.env(), &["protect", "--json"])
         .ok()
         .json();
+    assert_eq!(j["version"], 1);
     assert_eq!(j["repository"], "o/r");
+    let keys: Vec<&String> = j.as_object().unwrap().keys().collect();
+    // The fields docs/json.md lists.
+    assert_eq!(
+        keys,
+        [
+            "branches",
+            "ci",
+            "ci_ready",
+            "drift",
+            "merge_settings",
+            "organization",
+            "repository",
+            "version"
+        ]
+    );
     assert_eq!(j["organization"], true);
     assert_eq!(j["drift"], true);
     let prod = &j["branches"][0];

@@ -77,9 +77,22 @@ fn color_enabled(repo: Option<&git2::Repository>, tty: bool) -> bool {
     }
 }
 
-/// Print a JSON document on stdout.
+/// The version of every `--json` shape (docs/json.md). A script checks it
+/// before reading: it goes up when a field is removed, renamed or changes
+/// meaning; new fields do not change it.
+pub const JSON_VERSION: u64 = 1;
+
+/// Print a JSON document on stdout; a top-level object gets the `version`
+/// field here, in one place, so no command can forget it.
 pub fn print_json<T: serde::Serialize>(value: &T) {
-    match serde_json::to_string_pretty(value) {
+    let mut doc = match serde_json::to_value(value) {
+        Ok(v) => v,
+        Err(e) => return eprintln!("error: cannot encode JSON: {e}"),
+    };
+    if let serde_json::Value::Object(map) = &mut doc {
+        map.insert("version".into(), JSON_VERSION.into());
+    }
+    match serde_json::to_string_pretty(&doc) {
         Ok(s) => println!("{s}"),
         Err(e) => eprintln!("error: cannot encode JSON: {e}"),
     }

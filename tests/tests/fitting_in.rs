@@ -38,7 +38,7 @@ fn completions_are_generated_for_each_shell() {
     for (shell, registers) in [
         (
             "bash",
-            "complete -F _gitcarto -o nosort -o bashdefault -o default git-carto",
+            "complete -F _git_carto_dashed -o nosort -o bashdefault -o default git-carto",
         ),
         ("zsh", "#compdef git-carto"),
         ("fish", "complete -c git-carto"),
@@ -139,6 +139,25 @@ fn bash_completion_hooks_into_gits_own() {
     );
     // The dashed name completes too.
     assert_eq!(complete(&f, &f.work, "git-carto doc"), ["doctor"]);
+
+    // From the repository: tags for `sync --tag`, revisions for `--at` and
+    // both ends of a `lint` range.
+    assert_eq!(
+        complete(&f, &f.work, "git carto sync --tag v1.78"),
+        ["v1.78.5-stable "]
+    );
+    assert_eq!(
+        complete(&f, &f.work, "git carto next-tag --at carto/m"),
+        ["carto/main "]
+    );
+    assert_eq!(
+        complete(&f, &f.work, "git carto lint carto-v1.75.2-0.1.0..carto/"),
+        ["carto-v1.75.2-0.1.0..carto/main "]
+    );
+    assert_eq!(
+        complete(&f, &f.work, "git-carto sync --tag v1.77"),
+        ["v1.77.4-stable"]
+    );
 }
 
 // ------------------------------------------------------------------ man pages

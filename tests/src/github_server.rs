@@ -30,6 +30,8 @@ pub const DOCUMENTED: &[(&str, &str)] = &[
     ("PATCH", "/repos/{owner}/{repo}/releases/{release_id}"),
     ("GET", "/repos/{owner}/{repo}/branches/{branch}/protection"),
     ("PUT", "/repos/{owner}/{repo}/branches/{branch}/protection"),
+    ("GET", "/repos/{owner}/{repo}/actions/permissions/workflow"),
+    ("GET", "/repos/{owner}/{repo}/actions/secrets/{secret_name}"),
     ("GET", "/user"),
 ];
 
@@ -448,6 +450,23 @@ pub mod bodies {
             "allow_squash_merge": merge.1,
             "allow_rebase_merge": merge.2,
             "fork": true
+        })
+    }
+
+    /// "Get default workflow permissions for a repository".
+    pub fn workflow_permissions(can_approve_pull_request_reviews: bool) -> Value {
+        json!({
+            "default_workflow_permissions": "read",
+            "can_approve_pull_request_reviews": can_approve_pull_request_reviews
+        })
+    }
+
+    /// "Get a repository secret": name and dates, never the value.
+    pub fn secret(name: &str) -> Value {
+        json!({
+            "name": name,
+            "created_at": "2019-08-10T14:59:22Z",
+            "updated_at": "2020-01-10T14:59:22Z"
         })
     }
 

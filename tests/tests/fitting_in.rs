@@ -38,7 +38,7 @@ fn completions_are_generated_for_each_shell() {
     for (shell, registers) in [
         (
             "bash",
-            "complete -F _gitcarto -o nosort -o bashdefault -o default git-carto",
+            "complete -F _git_carto_dashed -o nosort -o bashdefault -o default git-carto",
         ),
         ("zsh", "#compdef git-carto"),
         ("fish", "complete -c git-carto"),
@@ -139,6 +139,25 @@ fn bash_completion_hooks_into_gits_own() {
     );
     // The dashed name completes too.
     assert_eq!(complete(&f, &f.work, "git-carto doc"), ["doctor"]);
+
+    // From the repository: tags for `sync --tag`, revisions for `--at` and
+    // both ends of a `lint` range.
+    assert_eq!(
+        complete(&f, &f.work, "git carto sync --tag v1.78"),
+        ["v1.78.5-stable "]
+    );
+    assert_eq!(
+        complete(&f, &f.work, "git carto next-tag --at carto/m"),
+        ["carto/main "]
+    );
+    assert_eq!(
+        complete(&f, &f.work, "git carto lint carto-v1.75.2-0.1.0..carto/"),
+        ["carto-v1.75.2-0.1.0..carto/main "]
+    );
+    assert_eq!(
+        complete(&f, &f.work, "git-carto sync --tag v1.77"),
+        ["v1.77.4-stable"]
+    );
 }
 
 // ------------------------------------------------------------------ man pages
@@ -256,6 +275,8 @@ fn generated_workflows_pass_actionlint() {
         Some("[branch]\n\tproduction = prod/live\n[image]\n\tname = registry.example.com:5000/acme/app\n[sync]\n\tbranchFormat = sync-{version}\n[fork]\n\tname = Acme Fork\n"),
         // Docker Hub: no registry host in the name.
         Some("[image]\n\tname = acme/app\n"),
+        // Several platforms: QEMU is set up.
+        Some("[image]\n\tplatforms = linux/amd64\n\tplatforms = linux/arm64\n"),
     ] {
         let (_f, dir) = generated_workflows(config);
         let out = actionlint(&dir);
@@ -322,6 +343,96 @@ fn workflows_run_the_tool_with_full_history_pinned_versions_and_least_permission
             assert!(text.contains(r), "{name} lacks `{r}`:\n{text}");
         }
     }
+}
+
+#[test]
+fn workflows_install_both_front_ends_once_and_build_images_in_order_with_the_cache() {
+    let (f, dir) = generated_workflows(None);
+    let read = |dir: &Path, name: &str| {
+        std::fs::read_to_string(dir.join(format!(".github/workflows/carto-{name}.yml"))).unwrap()
+    };
+    for name in ["upstream-sync", "release", "image", "checks"] {
+        let text = read(&dir, name);
+        // Both binaries come from the cache of this version; cargo compiles
+        // only on a miss, and nothing compiles the xtask from source.
+        for want in [
+            "~/.cargo/bin/git-carto\n",
+            "~/.cargo/bin/cargo-carto\n",
+            "key: git-carto-${{ runner.os }}-${{ env.GIT_CARTO_VERSION }}",
+            "if: steps.git-carto-cache.outputs.cache-hit != 'true'",
+            "CARGO_ALIAS_XTASK: carto",
+        ] {
+            assert!(text.contains(want), "{name} lacks `{want}`:\n{text}");
+        }
+        assert!(!text.contains("--package xtask"), "{name}:\n{text}");
+        // One install (git or crates.io form) per job, each behind its cache.
+        let jobs = text.matches("actions/checkout@").count();
+        assert_eq!(text.matches("cargo install").count(), 2 * jobs, "{name}");
+        assert_eq!(text.matches("actions/cache@").count(), jobs, "{name}");
+    }
+    let image = read(&dir, "image");
+    assert!(
+        image.contains(
+            "concurrency:\n  group: 'carto-image-${{ github.ref }}'\n  cancel-in-progress: false\n"
+        ),
+        "{image}"
+    );
+    assert!(
+        image.contains(
+            "cargo xtask build --push --cache-from type=gha --cache-to type=gha,mode=max"
+        ),
+        "{image}"
+    );
+    // One platform (the default): no emulator.
+    assert!(!image.contains("setup-qemu-action"), "{image}");
+    drop(f);
+    let (_f, dir) = generated_workflows(Some(
+        "[image]\n\tplatforms = linux/amd64\n\tplatforms = linux/arm64\n",
+    ));
+    let image = read(&dir, "image");
+    let qemu = image.find("docker/setup-qemu-action@").expect("QEMU step");
+    assert!(qemu < image.find("cargo xtask build").unwrap(), "{image}");
+}
+
+#[test]
+fn xtask_build_passes_the_cache_options_to_buildx_before_the_context() {
+    let f = Fixture::new();
+    f.commit_file(
+        &f.work,
+        "docker/Dockerfile.non_root",
+        "FROM python:3.11\n",
+        "build: image",
+    );
+    let j = f
+        .xtask(&[
+            "build",
+            "--dry-run",
+            "--json",
+            "--cache-from",
+            "type=gha",
+            "--cache-to",
+            "type=gha,mode=max",
+        ])
+        .ok()
+        .json();
+    let argv: Vec<&str> = j["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let n = argv.len();
+    assert_eq!(
+        argv[n - 5..n - 1],
+        [
+            "--cache-from",
+            "type=gha",
+            "--cache-to",
+            "type=gha,mode=max"
+        ],
+        "{argv:?}"
+    );
+    assert_eq!(argv[n - 1], f.work.display().to_string(), "{argv:?}");
 }
 
 // --------------------------------------------------------------------- doctor

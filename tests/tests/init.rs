@@ -121,6 +121,9 @@ fn a_fresh_clone_becomes_a_fork_in_one_step() {
         "created `carto/main` from `origin/main`",
         "wrote .github/workflows/carto-release.yml",
         "wrote .cargo/config.toml",
+        // origin's default branch is the mirror: GitHub would not run the sync.
+        "only from the default branch, `main` here: make `carto/main` the default",
+        "gh repo edit --default-branch carto/main",
         "git add .gitcarto .cargo/config.toml .github/workflows/carto-upstream-sync.yml",
         "into carto/main",
     ] {

@@ -21,7 +21,40 @@ fn fork() -> Fixture {
         "[github]\n\trepo = o/r\n[protect]\n\tstatusChecks = test\n\tstatusChecks = lint\n\tpushTeams = release-admins\n",
         "chore: configure carto",
     );
+    // The workflows `init` writes, merged into production.
+    f.commit_file(
+        &f.work,
+        SYNC_WORKFLOW,
+        "name: sync\n",
+        "ci: set up git-carto",
+    );
+    f.git(&f.work, &["push", "--quiet", "origin", "carto/main"]);
     f
+}
+
+const SYNC_WORKFLOW: &str = ".github/workflows/carto-upstream-sync.yml";
+
+/// "Get a repository" for `o/r` with `default` as GitHub's default branch.
+fn repository(organization: bool, merge: (bool, bool, bool), default: &str) -> Value {
+    let mut body = bodies::repository("o", "r", organization, merge);
+    body["default_branch"] = json!(default);
+    body
+}
+
+/// Actions may create pull requests and the sync token secret exists.
+fn ready_actions(server: &GitHubServer) {
+    server.on(
+        "GET",
+        "/repos/o/r/actions/permissions/workflow",
+        200,
+        bodies::workflow_permissions(true),
+    );
+    server.on(
+        "GET",
+        "/repos/o/r/actions/secrets/CARTO_SYNC_TOKEN",
+        200,
+        bodies::secret("CARTO_SYNC_TOKEN"),
+    );
 }
 
 /// Production protected loosely (no approvals, squash allowed, a
@@ -32,8 +65,9 @@ fn drifted_github() -> GitHubServer {
         "GET",
         "/repos/o/r",
         200,
-        bodies::repository("o", "r", true, (true, true, false)),
+        repository(true, (true, true, false), "carto/main"),
     );
+    ready_actions(&server);
     server.on(
         "GET",
         PROD,
@@ -123,7 +157,23 @@ fn json_has_a_stable_shape() {
         .carto_env(&server.env(), &["protect", "--json"])
         .ok()
         .json();
+    assert_eq!(j["version"], 1);
     assert_eq!(j["repository"], "o/r");
+    let keys: Vec<&String> = j.as_object().unwrap().keys().collect();
+    // The fields docs/json.md lists.
+    assert_eq!(
+        keys,
+        [
+            "branches",
+            "ci",
+            "ci_ready",
+            "drift",
+            "merge_settings",
+            "organization",
+            "repository",
+            "version"
+        ]
+    );
     assert_eq!(j["organization"], true);
     assert_eq!(j["drift"], true);
     let prod = &j["branches"][0];
@@ -151,11 +201,10 @@ fn apply_sends_documented_bodies_and_leaves_no_drift() {
     answer_puts(&server, PROD, "carto/main");
     answer_puts(&server, MIRROR, "main");
     server.mount(server.route("PATCH", "/repos/o/r").respond_with(
-        ResponseTemplate::new(200).set_body_json(bodies::repository(
-            "o",
-            "r",
+        ResponseTemplate::new(200).set_body_json(repository(
             true,
             (true, false, false),
+            "carto/main",
         )),
     ));
     let out = f.carto_env(&server.env(), &["protect", "--apply"]).ok();
@@ -230,8 +279,9 @@ fn nothing_is_sent_when_github_already_matches() {
         "GET",
         "/repos/o/r",
         200,
-        bodies::repository("o", "r", false, (true, false, false)),
+        repository(false, (true, false, false), "carto/main"),
     );
+    ready_actions(&server);
     server.on(
         "GET",
         PROD,
@@ -331,4 +381,151 @@ fn without_a_token_it_says_how_to_set_one() {
     let f = fork();
     let out = f.carto(&["protect"]).fails(2);
     assert!(out.stderr.contains("GITHUB_TOKEN"), "{}", out.stderr);
+}
+
+/// GitHub as a fresh fork has it: upstream's default branch (the mirror),
+/// Actions not allowed to create pull requests, a locked mirror, no secret.
+#[test]
+fn check_says_what_keeps_the_workflows_from_running_and_how_to_fix_it() {
+    let f = fork();
+    let server = GitHubServer::start();
+    server.on(
+        "GET",
+        "/repos/o/r",
+        200,
+        repository(true, (true, false, false), "main"),
+    );
+    server.on("GET", PROD, 404, bodies::branch_not_protected());
+    server.on(
+        "GET",
+        MIRROR,
+        200,
+        bodies::branch_protection(
+            "o",
+            "r",
+            "main",
+            &json!({"required_status_checks": null, "enforce_admins": false,
+                    "required_pull_request_reviews": null, "restrictions": null, "lock_branch": true}),
+        ),
+    );
+    server.on(
+        "GET",
+        "/repos/o/r/actions/permissions/workflow",
+        200,
+        bodies::workflow_permissions(false),
+    );
+    let out = f.carto_env(&server.env(), &["protect", "--check"]).fails(1);
+    for text in [
+        "GitHub's default branch is `main` (the mirror, which carries upstream only)",
+        "gh repo edit o/r --default-branch carto/main",
+        "the job token may not create pull requests",
+        "can_approve_pull_request_reviews=true",
+        "`main` is locked: the job token's push is refused and there is no CARTO_SYNC_TOKEN secret",
+        "gh secret set CARTO_SYNC_TOKEN --repo o/r",
+        "the generated workflows cannot work yet",
+    ] {
+        assert!(
+            out.stdout.contains(text),
+            "missing `{text}`:\n{}",
+            out.stdout
+        );
+    }
+    let j = f
+        .carto_env(&server.env(), &["protect", "--json"])
+        .ok()
+        .json();
+    assert_eq!(j["ci_ready"], false, "{j:#}");
+    let names: Vec<&str> = j["ci"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "workflows on the default branch",
+            "Actions may create pull requests",
+            "sync token pushes the mirror"
+        ]
+    );
+    assert!(j["ci"].as_array().unwrap().iter().all(|c| c["ok"] == false));
+    server.assert_documented();
+
+    // Production as the default branch, but the workflows not merged yet.
+    let g = Fixture::new();
+    g.commit_file(
+        &g.work,
+        ".gitcarto",
+        "[github]\n\trepo = o/r\n",
+        "chore: configure carto",
+    );
+    let server = GitHubServer::start();
+    server.on(
+        "GET",
+        "/repos/o/r",
+        200,
+        repository(true, (true, false, false), "carto/main"),
+    );
+    server.on("GET", PROD, 404, bodies::branch_not_protected());
+    server.on("GET", MIRROR, 404, bodies::branch_not_protected());
+    ready_actions(&server);
+    let out = g.carto_env(&server.env(), &["protect", "--check"]).fails(1);
+    assert!(
+        out.stdout
+            .contains(&format!("`origin/carto/main` has no {SYNC_WORKFLOW}")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("`main` takes the job token's push"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn doctor_reports_the_same_actions_settings_as_warnings() {
+    let f = fork();
+    let server = GitHubServer::start();
+    server.mount(
+        server.route("GET", "/user").respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(bodies::user("octocat"))
+                .insert_header("x-oauth-scopes", "repo, workflow"),
+        ),
+    );
+    server.on(
+        "GET",
+        "/repos/o/r",
+        200,
+        repository(true, (true, false, false), "main"),
+    );
+    server.on("GET", MIRROR, 404, bodies::branch_not_protected());
+    server.on(
+        "GET",
+        "/repos/o/r/actions/permissions/workflow",
+        200,
+        bodies::workflow_permissions(false),
+    );
+    // Warnings only: every local command still works.
+    let out = f.carto_env(&server.env(), &["doctor"]).ok();
+    let line = |name: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no `{name}` in:\n{}", out.stdout))
+            .to_string()
+    };
+    assert!(line("workflows on the default branch").contains("`main`"));
+    assert!(line("Actions may create pull requests").contains("may not"));
+    assert!(line("sync token pushes the mirror").contains("takes the job token's push"));
+    assert!(
+        out.stdout
+            .contains("gh repo edit o/r --default-branch carto/main"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains(TOKEN) && !out.stderr.contains(TOKEN));
+    server.assert_documented();
 }

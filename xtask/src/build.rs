@@ -12,9 +12,16 @@ pub struct Args {
     /// Platforms, e.g. linux/amd64,linux/arm64 (default: image.platforms).
     #[arg(long, value_name = "platform")]
     platform: Vec<String>,
+    /// Import the build cache from here (buildx `--cache-from`, e.g. type=gha).
+    #[arg(long, value_name = "spec")]
+    cache_from: Option<String>,
+    /// Export the build cache here (buildx `--cache-to`, e.g. type=gha,mode=max).
+    #[arg(long, value_name = "spec")]
+    cache_to: Option<String>,
     /// Print the exact command and run nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Print the plan (tags, labels, argv) as JSON.
     #[arg(long)]
     json: bool,
 }
@@ -24,7 +31,15 @@ pub fn run(fork: &Fork, a: Args) -> Result<()> {
         push: a.push,
         platforms: a.platform,
     };
-    let plan = build::plan(fork, &req)?;
+    let mut plan = build::plan(fork, &req)?;
+    // The cache options go before the build context, the argv's last word.
+    let context = plan.argv.pop();
+    for (flag, spec) in [("--cache-from", a.cache_from), ("--cache-to", a.cache_to)] {
+        if let Some(spec) = spec {
+            plan.argv.extend([flag.to_string(), spec]);
+        }
+    }
+    plan.argv.extend(context);
     if a.json {
         print_json(&plan)?;
     } else {

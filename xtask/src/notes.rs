@@ -7,6 +7,7 @@ use git_carto::Fork;
 #[derive(clap::Args)]
 pub struct Args {
     range: Option<String>,
+    /// Print the result as JSON (fields: docs/json.md).
     #[arg(long)]
     json: bool,
 }

@@ -8,6 +8,7 @@ use super::Global;
 #[derive(clap::Args)]
 #[command(after_help = keys_help())]
 pub struct Args {
+    /// Print the result as JSON (fields: docs/json.md).
     #[arg(long)]
     json: bool,
     /// Say which `resolve` rule decides a conflict at this path (the most

@@ -7,6 +7,7 @@ use super::Global;
 /// Check this clone's setup (git, remotes, tags, hooks, config, token) and say how to fix it.
 #[derive(clap::Args)]
 pub struct Args {
+    /// Print the result as JSON (fields: docs/json.md).
     #[arg(long)]
     json: bool,
 }

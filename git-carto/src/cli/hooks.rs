@@ -15,16 +15,19 @@ pub struct Args {
 enum Action {
     /// Write the hooks where git looks for them, keeping any hook already there.
     Install {
+        /// Print the result as JSON (fields: docs/json.md).
         #[arg(long)]
         json: bool,
     },
     /// Remove our hooks and put back what was there before.
     Uninstall {
+        /// Print the result as JSON (fields: docs/json.md).
         #[arg(long)]
         json: bool,
     },
     /// Say which hooks are installed where.
     Status {
+        /// Print the result as JSON (fields: docs/json.md).
         #[arg(long)]
         json: bool,
     },

@@ -22,6 +22,7 @@ pub struct Args {
     /// The production branch, when it is not `carto/main`.
     #[arg(long, value_name = "branch")]
     production: Option<String>,
+    /// Print the result as JSON (fields: docs/json.md).
     #[arg(long)]
     json: bool,
 }

@@ -10,6 +10,7 @@ pub struct Args {
     /// A..B, or one revision (its commits not on production).
     /// Default: HEAD's commits not on origin's production branch.
     range: Option<String>,
+    /// Print the result as JSON (fields: docs/json.md).
     #[arg(long)]
     json: bool,
 }

@@ -21,6 +21,7 @@ pub struct Args {
     /// Allow an upstream version below one already released from this branch.
     #[arg(long)]
     force: bool,
+    /// Print the result as JSON (fields: docs/json.md).
     #[arg(long)]
     json: bool,
 }

@@ -13,6 +13,7 @@ pub struct Args {
     /// Also delete merged feature branches on origin.
     #[arg(long)]
     remote: bool,
+    /// Print the result as JSON (fields: docs/json.md).
     #[arg(long)]
     json: bool,
 }

@@ -7,6 +7,7 @@ use super::Global;
 /// The fork at a glance.
 #[derive(clap::Args)]
 pub struct Args {
+    /// Print the result as JSON (fields: docs/json.md).
     #[arg(long)]
     json: bool,
 }

@@ -53,6 +53,7 @@ pub struct Args {
     /// Never walk manual paths, even on a terminal.
     #[arg(long)]
     no_interactive: bool,
+    /// Print the result as JSON (fields: docs/json.md).
     #[arg(long)]
     json: bool,
 }

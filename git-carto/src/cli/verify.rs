@@ -10,6 +10,7 @@ pub struct Args {
     /// The fork side to compare with (e.g. the pull request's base branch).
     #[arg(long, value_name = "ref")]
     base: Option<String>,
+    /// Print the result as JSON (fields: docs/json.md).
     #[arg(long)]
     json: bool,
 }

@@ -59,6 +59,8 @@ fn bash(cmd: clap::Command) -> Result<String> {
     for line in text.lines() {
         match line.strip_suffix(&format!(" {INTERNAL}")) {
             Some(head) if line.trim_start().starts_with("complete -F") => {
+                // `git-carto <TAB>` goes through the same ref completion.
+                let head = head.replace(&format!("-F _{INTERNAL} "), "-F _git_carto_dashed ");
                 script.push_str(&format!("{head} {BIN}\n"));
                 registered = true;
             }
@@ -115,6 +117,7 @@ _git_carto() {
     local cur_word=${COMP_WORDS[COMP_CWORD]}
     local prev_word=${COMP_WORDS[COMP_CWORD-1]}
     _gitcarto git-carto "$cur_word" "$prev_word"
+    __git_carto_refs
     local j
     for j in "${!COMPREPLY[@]}"; do
         case ${COMPREPLY[j]} in
@@ -122,5 +125,47 @@ _git_carto() {
             *) [[ -d ${COMPREPLY[j]} ]] && COMPREPLY[j]+=/ || COMPREPLY[j]+=" " ;;
         esac
     done
+}
+
+# `git-carto <TAB>` (the dashed name): clap's completer, then the refs.
+_git_carto_dashed() {
+    _gitcarto "$@"
+    __git_carto_refs
+}
+
+# What clap's completer cannot know, from the repository: tags after
+# `sync --tag`, revisions after `--at`, `--ref`, `--base` and for the range of
+# `lint` (both ends of `A..B`). Reads COMP_WORDS/COMP_CWORD as framed for
+# git-carto; replaces COMPREPLY only where it applies.
+__git_carto_refs() {
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+    local sub= i kind=
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case ${COMP_WORDS[i]} in
+            -C) ((i++)) ;;
+            -*) ;;
+            *) sub=${COMP_WORDS[i]}; break ;;
+        esac
+    done
+    case $prev in
+        --tag) [[ $sub == sync ]] && kind=tags ;;
+        --at | --ref | --base) kind=revs ;;
+        *) [[ $sub == lint && $cur != -* && $prev != --* ]] && kind=revs ;;
+    esac
+    [[ -n $kind ]] || return 0
+    local head= part=$cur
+    if [[ $cur == *..* ]]; then
+        head=${cur%..*}..
+        part=${cur##*..}
+    fi
+    local refs
+    if [[ $kind == tags ]]; then
+        refs=$(git tag --list 2>/dev/null)
+    else
+        refs=$(git for-each-ref --format='%(refname:short)' refs/heads refs/tags refs/remotes 2>/dev/null)
+        refs+=$'\nHEAD'
+    fi
+    local IFS=$'\n'
+    COMPREPLY=($(compgen -P "$head" -W "$refs" -- "$part"))
 }
 "#;

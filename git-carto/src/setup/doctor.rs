@@ -62,9 +62,48 @@ pub fn doctor(dir: &Path) -> Report {
         )),
         Ok(git) => repository_checks(git, &mut checks),
     }
-    checks.push(github_token());
+    let token = github_token();
+    let token_works = GitHub::token_present() && token.level != Level::Fail;
+    checks.push(token);
+    if token_works {
+        github_actions(dir, &mut checks);
+    }
     let ok = checks.iter().all(|c| c.level != Level::Fail);
     Report { checks, ok }
+}
+
+/// Will GitHub run the generated workflows (`setup::ci_ready`), for a fork
+/// whose GitHub repository is known. A problem there is a warning: every
+/// local command still works.
+fn github_actions(dir: &Path, checks: &mut Vec<Check>) {
+    let Ok(fork) = Fork::open(dir) else { return };
+    let Ok(slug) = crate::remote::github::fork_slug(&fork) else {
+        return;
+    };
+    let repo = GitHub::from_env().and_then(|mut gh| {
+        gh.retry.attempts = 1;
+        let repo = gh.repository(&slug)?;
+        Ok((gh, repo))
+    });
+    match repo {
+        Err(e) => checks.push(check(
+            "GitHub Actions",
+            Level::Warn,
+            format!("cannot read {slug}: {}", e.message()),
+            None,
+        )),
+        Ok((gh, repo)) => {
+            for c in crate::setup::ci_ready::checks(&fork, &gh, &slug, &repo) {
+                let level = if c.ok == Some(true) {
+                    Level::Ok
+                } else {
+                    Level::Warn
+                };
+                let fix = c.fix.filter(|_| level != Level::Ok);
+                checks.push(check(c.check, level, c.detail, fix));
+            }
+        }
+    }
 }
 
 fn git_version() -> Check {

@@ -2,6 +2,7 @@
 //! settings, `doctor`, shell completions and man pages. The highest room: it may
 //! use every other one.
 
+pub mod ci_ready;
 pub mod completions;
 pub mod doctor;
 pub mod init;

@@ -70,6 +70,11 @@ pub struct Report {
     pub merge_settings: MergeReport,
     /// Whether anything differs (after `--apply`: still differs).
     pub drift: bool,
+    /// Whether GitHub will run the generated workflows and let them work
+    /// (`setup::ci_ready`); `--apply` leaves these to the user.
+    pub ci: Vec<crate::setup::ci_ready::CiCheck>,
+    /// No CI check is known to fail.
+    pub ci_ready: bool,
 }
 
 /// What a branch's protection is, normalised from GitHub's GET answer.
@@ -473,6 +478,8 @@ pub fn protect(fork: &Fork, gh: &GitHub, mode: Mode) -> Result<Report> {
     }
     let merge_drift = merge.iter().any(|s| s.drift);
     let drift = merge_drift || branches.iter().any(|b| b.drift);
+    let ci = crate::setup::ci_ready::checks(fork, gh, &slug, &repo);
+    let ci_ready = ci.iter().all(|c| c.ok != Some(false));
     Ok(Report {
         repository: slug.to_string(),
         organization,
@@ -483,6 +490,8 @@ pub fn protect(fork: &Fork, gh: &GitHub, mode: Mode) -> Result<Report> {
             applied: merge_applied,
         },
         drift,
+        ci,
+        ci_ready,
     })
 }
 
@@ -613,6 +622,7 @@ pub fn render(report: &Report, style: Style) -> String {
         title.push_str(": updated");
     }
     section(title, &report.merge_settings.settings, None);
+    out.push_str(&crate::setup::ci_ready::render(&report.ci, style));
     out.push('\n');
     let differing: usize = report
         .branches
@@ -621,6 +631,11 @@ pub fn render(report: &Report, style: Style) -> String {
         .chain(&report.merge_settings.settings)
         .filter(|s| s.drift)
         .count();
+    if !report.ci_ready {
+        out.push_str(&style.warn(
+            "the generated workflows cannot work yet: see the fixes under GitHub Actions.\n",
+        ));
+    }
     if differing == 0 {
         out.push_str(&style.ok("GitHub has everything the process asks for.\n"));
     } else {

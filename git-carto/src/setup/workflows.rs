@@ -26,6 +26,8 @@ pub struct Params {
     /// The container registry host of `image.name` (`ghcr.io`), if it names one.
     pub registry: Option<String>,
     pub tool_repository: String,
+    /// `image.platforms`: more than one needs QEMU on the runner.
+    pub platforms: Vec<String>,
 }
 
 impl Params {
@@ -58,6 +60,7 @@ impl Params {
                 .get("ci.toolRepository")
                 .unwrap_or_default()
                 .to_string(),
+            platforms: config.get_all("image.platforms").to_vec(),
         }
     }
 }
@@ -116,9 +119,11 @@ fn header(p: &Params, title: &str) -> String {
     )
 }
 
+/// The pinned tool, and `cargo xtask` = the installed `cargo-carto` (as the
+/// fork's `.cargo/config.toml` says once init's changes are committed).
 fn tool_env(p: &Params) -> String {
     format!(
-        "env:\n  GIT_CARTO_VERSION: {}\n  GIT_CARTO_REPOSITORY: {}\n",
+        "env:\n  GIT_CARTO_VERSION: {}\n  GIT_CARTO_REPOSITORY: {}\n  CARGO_ALIAS_XTASK: carto\n",
         q(TOOL_VERSION),
         q(&p.tool_repository)
     )
@@ -128,32 +133,27 @@ fn checkout(extra: &str) -> String {
     format!("      - uses: actions/checkout@v5\n        with:\n          fetch-depth: 0\n{extra}")
 }
 
-/// Install the pinned git-carto (cached per version); with `xtask`, also make
-/// `cargo xtask` run the release automation from the same checkout.
-fn install(xtask: bool) -> String {
-    let mut s = String::from(
-        "      - uses: actions/cache@v5\n\
-         \x20       with:\n\
-         \x20         path: |\n\
-         \x20           ~/.cargo/bin/git-carto\n\
-         \x20           ${{ runner.temp }}/git-carto\n\
-         \x20         key: git-carto-${{ runner.os }}-${{ env.GIT_CARTO_VERSION }}\n\
-         \x20     - name: Install git-carto\n\
-         \x20       run: |\n\
-         \x20         if [ ! -d \"$RUNNER_TEMP/git-carto/.git\" ]; then\n\
-         \x20           git clone --quiet --depth 1 --branch \"v$GIT_CARTO_VERSION\" \"$GIT_CARTO_REPOSITORY\" \"$RUNNER_TEMP/git-carto\"\n\
-         \x20         fi\n\
-         \x20         if ! command -v git-carto >/dev/null; then\n\
-         \x20           cargo install --locked --quiet --path \"$RUNNER_TEMP/git-carto/git-carto\"\n\
-         \x20         fi\n\
-         \x20         git carto --version\n",
-    );
-    if xtask {
-        s.push_str(
-            "          echo \"CARGO_ALIAS_XTASK=run --quiet --locked --manifest-path $RUNNER_TEMP/git-carto/Cargo.toml --package xtask --\" >> \"$GITHUB_ENV\"\n",
-        );
-    }
-    s
+/// Install the pinned git-carto, both front ends (`git carto` and the
+/// `cargo-carto` behind `cargo xtask`), compiled once per version and
+/// restored from the cache after that.
+fn install() -> String {
+    "      - uses: actions/cache@v5\n\
+     \x20       id: git-carto-cache\n\
+     \x20       with:\n\
+     \x20         path: |\n\
+     \x20           ~/.cargo/bin/git-carto\n\
+     \x20           ~/.cargo/bin/cargo-carto\n\
+     \x20         key: git-carto-${{ runner.os }}-${{ env.GIT_CARTO_VERSION }}\n\
+     \x20     - name: Install git-carto\n\
+     \x20       if: steps.git-carto-cache.outputs.cache-hit != 'true'\n\
+     \x20       run: |\n\
+     \x20         if [ -n \"$GIT_CARTO_REPOSITORY\" ]; then\n\
+     \x20           cargo install --locked --quiet --git \"$GIT_CARTO_REPOSITORY\" --tag \"v$GIT_CARTO_VERSION\" git-carto\n\
+     \x20         else\n\
+     \x20           cargo install --locked --quiet --version \"$GIT_CARTO_VERSION\" git-carto\n\
+     \x20         fi\n\
+     \x20     - run: git carto --version\n"
+        .to_string()
 }
 
 fn identity() -> String {
@@ -208,6 +208,16 @@ fn registry_login(p: &Params) -> String {
     s
 }
 
+/// Emulators for the platforms the runner is not: only when `image.platforms`
+/// names more than one.
+fn qemu(p: &Params) -> String {
+    if p.platforms.len() > 1 {
+        "      - uses: docker/setup-qemu-action@v4\n".to_string()
+    } else {
+        String::new()
+    }
+}
+
 fn sync(p: &Params) -> String {
     format!(
         "{header}\
@@ -248,7 +258,7 @@ fn sync(p: &Params) -> String {
             "          ref: {}\n          token: ${{{{ secrets.CARTO_SYNC_TOKEN || github.token }}}}\n",
             q(&p.production)
         )),
-        install = install(false),
+        install = install(),
         identity = identity(),
         fetch = fetch_upstream(p),
     )
@@ -306,7 +316,7 @@ fn release(p: &Params) -> String {
         group = q(&format!("{}-release", slug(&p.fork_name))),
         env = tool_env(p),
         checkout = checkout(""),
-        install = install(true),
+        install = install(),
         identity = identity(),
         fetch = fetch_upstream(p),
         login = registry_login(p),
@@ -325,6 +335,11 @@ fn image(p: &Params) -> String {
          permissions:\n\
          \x20 contents: read\n\
          \x20 packages: write\n\
+         # One build per branch at a time, in push order: a quick second push\n\
+         # waits, so the branch's latest tag never moves back to an older commit.\n\
+         concurrency:\n\
+         \x20 group: {group}\n\
+         \x20 cancel-in-progress: false\n\
          {env}\
          jobs:\n\
          \x20 image:\n\
@@ -332,15 +347,20 @@ fn image(p: &Params) -> String {
          \x20   steps:\n\
          {checkout}\
          {install}\
+         {qemu}\
          {login}\
+         \x20     # Exposes the Actions cache to buildx (type=gha).\n\
+         \x20     - uses: crazy-max/ghaction-github-runtime@v3\n\
          \x20     - name: Build and push\n\
-         \x20       run: cargo xtask build --push\n",
+         \x20       run: cargo xtask build --push --cache-from type=gha --cache-to type=gha,mode=max\n",
         header = header(p, "image"),
         production = p.production,
         branch = q(&p.production),
+        group = q(&format!("{}-image-${{{{ github.ref }}}}", slug(&p.fork_name))),
         env = tool_env(p),
         checkout = checkout(""),
-        install = install(true),
+        install = install(),
+        qemu = qemu(p),
         login = registry_login(p),
     )
 }
@@ -390,7 +410,7 @@ fn checks(p: &Params) -> String {
         prefix = q(&p.sync_prefix),
         env = tool_env(p),
         checkout = checkout("          ref: ${{ github.event.pull_request.head.sha }}\n"),
-        install = install(false),
+        install = install(),
         fetch = fetch_upstream(p),
     )
 }

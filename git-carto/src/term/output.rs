@@ -80,9 +80,21 @@ fn color_enabled(repo: Option<&git2::Repository>, tty: bool) -> bool {
     }
 }
 
-/// Print a JSON document on stdout (serde escapes control characters itself).
+/// The version of every `--json` shape (docs/json.md). A script checks it
+/// before reading: it goes up when a field is removed, renamed or changes
+/// meaning; new fields do not change it.
+pub const JSON_VERSION: u64 = 1;
+
+/// Print a JSON document on stdout (serde escapes control characters itself);
+/// a top-level object gets the `version` field here, in one place, so no
+/// command can forget it.
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
-    let s = serde_json::to_string_pretty(value)
+    let mut doc = serde_json::to_value(value)
+        .map_err(|e| Error::refused(format!("cannot encode JSON: {e}")))?;
+    if let serde_json::Value::Object(map) = &mut doc {
+        map.insert("version".into(), JSON_VERSION.into());
+    }
+    let s = serde_json::to_string_pretty(&doc)
         .map_err(|e| Error::refused(format!("cannot encode JSON: {e}")))?;
     write_stdout(&format!("{s}\n"))
 }

@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 
+mod actions;
 mod protection;
 mod releases;
 pub use releases::*;

@@ -216,6 +216,7 @@ pub(super) fn decide(git: &Git, config: &Config, opts: &Options) -> Result<Plan>
         config_unchanged,
         workflows: files,
         cargo_alias: (cargo_old, cargo_change),
+        default_branch: origin_default_branch(git, &origin),
         origin,
         mirror,
         production,

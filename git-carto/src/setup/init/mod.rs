@@ -61,7 +61,8 @@ pub enum Status {
 #[derive(Debug, Serialize)]
 pub struct Step {
     /// Stable identifier: `upstream_remote`, `upstream_tags`,
-    /// `production_branch`, `config`, `hooks`, `cargo_alias`, `workflow`.
+    /// `production_branch`, `config`, `hooks`, `cargo_alias`, `workflow`,
+    /// `default_branch`.
     pub step: &'static str,
     pub status: Status,
     pub detail: String,
@@ -96,6 +97,9 @@ struct Plan {
     config_writes: Vec<(String, Option<String>, String)>,
     config_unchanged: Vec<String>,
     workflows: Vec<(workflows::File, Option<String>)>,
+    /// origin's default branch (`refs/remotes/<origin>/HEAD`), where GitHub
+    /// runs scheduled and manually started workflows from.
+    default_branch: Option<String>,
     /// `.cargo/config.toml` now, and what init does to it.
     cargo_alias: (Option<String>, cargo_alias::Change),
     origin: String,
@@ -349,6 +353,22 @@ fn apply(git: &Git, config: &Config, plan: &Plan, done: &mut Done) -> Result<()>
             ),
         ));
         done.to_commit.push(f.path.clone());
+    }
+    if let Some(default) = plan
+        .default_branch
+        .as_ref()
+        .filter(|d| !plan.workflows.is_empty() && **d != plan.production)
+    {
+        done.steps.push(step(
+            "default_branch",
+            Status::Skipped,
+            format!(
+                "GitHub runs the scheduled sync and the release button only from the default \
+                 branch, `{default}` here: make `{p}` the default (Settings → General → Default \
+                 branch, or `gh repo edit --default-branch {p}`) once the workflows are merged",
+                p = plan.production
+            ),
+        ));
     }
     Ok(())
 }

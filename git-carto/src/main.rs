@@ -83,7 +83,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", git_carto::term::redact::redact(&e.to_string()));
             ExitCode::from(e.code.exit_code() as u8)
         }
     }

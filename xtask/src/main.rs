@@ -45,7 +45,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", git_carto::term::redact::redact(&e.to_string()));
             ExitCode::from(e.code.exit_code() as u8)
         }
     }

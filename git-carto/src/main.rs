@@ -85,7 +85,10 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            git_carto::term::output::write_stderr(&format!("error: {e}\n"));
+            git_carto::term::output::write_stderr(&format!(
+                "error: {}\n",
+                git_carto::term::redact::redact(&e.to_string())
+            ));
             ExitCode::from(e.code.exit_code() as u8)
         }
     }

@@ -64,6 +64,13 @@ impl Releases {
                     .respond_with(Route(r.clone(), Kind::Get(tag.to_string()))),
             );
         }
+        // The repository itself, which the release preflight reads.
+        server.on(
+            "GET",
+            &format!("/repos/{owner}/{repo}"),
+            200,
+            bodies::repository(owner, repo, true, (true, false, false)),
+        );
         let p = format!("/repos/{owner}/{repo}/releases");
         server.mount(
             server

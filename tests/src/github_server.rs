@@ -37,6 +37,39 @@ pub const DOCUMENTED: &[(&str, &str)] = &[
 
 pub const TOKEN: &str = "ghp_testTOKENthatMustNeverBePrinted0000";
 
+/// Fails when `text` holds `secret` in any form a header can carry it: raw,
+/// base64 (alone or as the password of `user:secret` in Basic auth, at any
+/// alignment), or after `Bearer `/`Basic `.
+#[track_caller]
+pub fn assert_no_secret(text: &str, secret: &str) {
+    use base64::Engine as _;
+    assert!(!text.contains(secret), "the secret is printed:\n{text}");
+    for prefix in ["", "u:", "ab:"] {
+        for engine in [
+            base64::engine::general_purpose::STANDARD,
+            base64::engine::general_purpose::URL_SAFE,
+        ] {
+            let encoded = engine.encode(format!("{prefix}{secret}"));
+            // The part of the encoding that depends only on the secret.
+            let core = &encoded[4..encoded.len() - 8];
+            assert!(
+                !text.contains(core),
+                "the secret is printed in base64:\n{text}"
+            );
+        }
+    }
+    for scheme in ["Bearer ", "Basic ", "bearer ", "basic "] {
+        if let Some(i) = text.find(scheme) {
+            let rest = &text[i + scheme.len()..];
+            assert!(
+                rest.starts_with("[redacted]")
+                    || !rest.starts_with(|c: char| c.is_ascii_alphanumeric()),
+                "an Authorization value is printed:\n{text}"
+            );
+        }
+    }
+}
+
 pub struct GitHubServer {
     runtime: tokio::runtime::Runtime,
     pub server: MockServer,
@@ -51,6 +84,17 @@ impl GitHubServer {
             .expect("tokio runtime");
         let server = runtime.block_on(MockServer::start());
         let s = GitHubServer { runtime, server };
+        // A token other than TOKEN (or none): GitHub's 401 on every route.
+        s.mount(
+            Mock::given(|req: &Request| {
+                req.headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    != Some(format!("Bearer {TOKEN}").as_str())
+            })
+            .respond_with(ResponseTemplate::new(401).set_body_json(bodies::bad_credentials()))
+            .with_priority(2),
+        );
         // Anything not mounted: GitHub's documented 404.
         s.mount(
             Mock::given(wiremock::matchers::any())
@@ -98,6 +142,34 @@ impl GitHubServer {
         self.mount(
             self.route(verb, route)
                 .respond_with(ResponseTemplate::new(status).set_body_json(body)),
+        );
+    }
+
+    /// Echoing mode, as a proxy, an Enterprise instance or a hostile
+    /// `GITHUB_API_URL` may behave: every request, whatever its route or
+    /// headers, is answered `status` with `body(<the Authorization header it
+    /// carried>)`; a request without one is asked for Basic credentials
+    /// (401 with `WWW-Authenticate`), as a registry does. Wins over every
+    /// other route.
+    pub fn echo_authorization(&self, status: u16, body: fn(&str) -> Value) {
+        self.mount(
+            Mock::given(wiremock::matchers::any())
+                .respond_with(move |req: &Request| {
+                    let auth = req
+                        .headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_string();
+                    if auth.is_empty() {
+                        // Ask for credentials, as a registry does on `/v2/`.
+                        return ResponseTemplate::new(401)
+                            .insert_header("www-authenticate", "Basic realm=\"echo\"")
+                            .set_body_json(body(""));
+                    }
+                    ResponseTemplate::new(status).set_body_json(body(&auth))
+                })
+                .with_priority(1),
         );
     }
 
@@ -278,6 +350,18 @@ pub mod bodies {
             "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
             "status": "403"
         })
+    }
+
+    /// What a server that echoes request headers answers to a bad token.
+    pub fn echoed_credentials(authorization: &str) -> Value {
+        json!({"message": format!("Bad credentials; you sent {authorization}"), "status": "401",
+               "errors": [{"message": format!("request header Authorization: {authorization}")}]})
+    }
+
+    /// A registry error envelope (OCI distribution spec) echoing the header.
+    pub fn echoed_registry_credentials(authorization: &str) -> Value {
+        json!({"errors": [{"code": "UNSUPPORTED", "message": format!("unsupported; you sent {authorization}"),
+                           "detail": {"Authorization": authorization}}]})
     }
 
     pub fn server_error() -> Value {

@@ -1,7 +1,8 @@
 //! The GitHub module against the in-process GitHub server: headers, retries,
 //! rate limits and error messages, and that the token never leaks.
 
-use carto_tests::github_server::{bodies, GitHubServer, TOKEN};
+use carto_tests::github_server::{assert_no_secret, bodies, GitHubServer, TOKEN};
+use carto_tests::Fixture;
 use git_carto::remote::github::{GitHub, Slug};
 use serde_json::json;
 use wiremock::ResponseTemplate;
@@ -154,4 +155,35 @@ fn slugs_come_from_config_or_origin() {
         "CartoDB/litellm"
     );
     assert!(Slug::parse("nope").is_none());
+}
+
+/// A server that echoes request headers into its error bodies (a proxy, an
+/// Enterprise instance, a hostile `GITHUB_API_URL`): what every command that
+/// talks to GitHub prints stays free of the token.
+#[test]
+fn echoed_authorization_headers_are_never_printed() {
+    let server = GitHubServer::start();
+    server.echo_authorization(403, bodies::echoed_credentials);
+    let f = Fixture::new();
+    f.git(&f.work, &["config", "carto.github.repo", "o/r"]);
+
+    let out = f.carto_env(&server.env(), &["doctor"]);
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert!(all.contains("GitHub answered 403"), "{all}");
+    assert_no_secret(&all, TOKEN);
+
+    let before = f.git(&f.work, &["for-each-ref", "refs/heads"]);
+    let out = f.carto_env(&server.env(), &["sync", "--pr"]).fails(1);
+    assert!(out.stderr.contains("403"), "{}", out.stderr);
+    assert_no_secret(&format!("{}{}", out.stdout, out.stderr), TOKEN);
+    assert_eq!(f.git(&f.work, &["for-each-ref", "refs/heads"]), before);
+
+    // The library's own error texts, for callers other than the binaries.
+    let e = client(&server)
+        .get("/repos/o/r/pulls")
+        .unwrap()
+        .ok("listing pull requests")
+        .unwrap_err()
+        .to_string();
+    assert_no_secret(&e, TOKEN);
 }

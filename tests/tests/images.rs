@@ -3,7 +3,7 @@
 //! build --dry-run`.
 
 use carto_tests::github_releases::Releases;
-use carto_tests::github_server::GitHubServer;
+use carto_tests::github_server::{assert_no_secret, bodies, GitHubServer, TOKEN};
 use carto_tests::registry::{TestRegistry, OCI_INDEX, PASSWORD, USER};
 use carto_tests::Fixture;
 
@@ -478,4 +478,34 @@ fn release_rebuild_plans_a_build_of_the_tag() {
         );
     }
     assert!(!out.stdout.contains("carto-main-latest"), "{}", out.stdout);
+}
+
+/// A registry (or a proxy in front of it) that echoes the request's
+/// `Authorization` header into its error: neither the Basic credentials
+/// (user:password in base64) nor the password are printed.
+#[test]
+fn a_registry_echoing_the_authorization_header_never_gets_credentials_printed() {
+    let echo = GitHubServer::start();
+    echo.echo_authorization(400, bodies::echoed_registry_credentials);
+    let f = fork();
+    let addr = echo.uri().trim_start_matches("http://").to_string();
+    f.git(
+        &f.work,
+        &["config", "carto.image.name", &format!("{addr}/{REPO}")],
+    );
+    let (server, _releases) = github(&f);
+    let before = f.git(&f.work, &["for-each-ref"]);
+    let mut env = server.env();
+    env.push(("CARTO_REGISTRY_USERNAME", USER.to_string()));
+    env.push(("CARTO_REGISTRY_PASSWORD", PASSWORD.to_string()));
+    let out = f.xtask_env(&env, &["release", "patch"]).fails(1);
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert!(all.contains(&addr), "{all}");
+    assert_no_secret(&all, PASSWORD);
+    assert_no_secret(&all, TOKEN);
+    assert_eq!(f.git(&f.work, &["for-each-ref"]), before);
+    assert!(echo
+        .requests()
+        .iter()
+        .any(|r| r.headers.get("authorization").is_some()));
 }

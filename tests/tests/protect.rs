@@ -3,7 +3,9 @@
 //! `--apply` with documented PUT/PATCH bodies, and 403s that name the
 //! missing permission.
 
-use carto_tests::github_server::{bodies, branch_protection_put_problems, GitHubServer, TOKEN};
+use carto_tests::github_server::{
+    assert_no_secret, bodies, branch_protection_put_problems, GitHubServer, TOKEN,
+};
 use carto_tests::Fixture;
 use serde_json::{json, Value};
 use wiremock::{Request, ResponseTemplate};
@@ -528,4 +530,55 @@ fn doctor_reports_the_same_actions_settings_as_warnings() {
     );
     assert!(!out.stdout.contains(TOKEN) && !out.stderr.contains(TOKEN));
     server.assert_documented();
+}
+
+#[test]
+fn a_server_echoing_the_authorization_header_never_gets_the_token_printed() {
+    let f = fork();
+    let server = GitHubServer::start();
+    server.echo_authorization(401, bodies::echoed_credentials);
+    for args in [&["protect", "--check"][..], &["protect", "--json"]] {
+        let out = f.carto_env(&server.env(), args).fails(1);
+        assert_no_secret(&format!("{}{}", out.stdout, out.stderr), TOKEN);
+        // Still says what went wrong.
+        assert!(out.stderr.contains("401"), "{}", out.stderr);
+        assert!(out.stderr.contains("Bad credentials"), "{}", out.stderr);
+    }
+    // As a check outside this suite runs it: another token, read from GH_TOKEN too.
+    for var in ["GITHUB_TOKEN", "GH_TOKEN"] {
+        let mut env = vec![
+            ("GITHUB_API_URL", server.uri()),
+            ("CARTO_GITHUB_MAX_WAIT", "1".to_string()),
+        ];
+        env.push((var, "ghp_CHECKLEAK0123456789".to_string()));
+        let out = f.carto_env(&env, &["protect", "--check"]).fails(1);
+        let all = format!("{}{}", out.stdout, out.stderr);
+        assert!(!all.contains("CHECKLEAK"), "{all}");
+        assert_no_secret(&all, "ghp_CHECKLEAK0123456789");
+    }
+}
+
+#[test]
+fn a_token_with_a_trailing_newline_works_and_a_broken_one_is_refused_unprinted() {
+    let f = fork();
+    let server = drifted_github();
+    // `export GITHUB_TOKEN=$(cat token.txt)` keeps no newline, but a secret
+    // pasted into CI settings often does: surrounding whitespace is trimmed.
+    let mut env = server.env();
+    env.push(("GITHUB_TOKEN", format!("{TOKEN}\n")));
+    let out = f.carto_env(&env, &["protect"]).ok();
+    assert!(out.stdout.contains("carto/main"), "{}", out.stdout);
+    assert_no_secret(&format!("{}{}", out.stdout, out.stderr), TOKEN);
+
+    for broken in [
+        format!("{TOKEN}\nX"),
+        format!("gh p_{TOKEN}"),
+        format!("{TOKEN}\u{7}"),
+    ] {
+        let mut env = server.env();
+        env.push(("GITHUB_TOKEN", broken.clone()));
+        let out = f.carto_env(&env, &["protect", "--check"]).fails(2);
+        assert!(out.stderr.contains("GITHUB_TOKEN"), "{}", out.stderr);
+        assert_no_secret(&format!("{}{}", out.stdout, out.stderr), TOKEN);
+    }
 }

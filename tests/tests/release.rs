@@ -3,7 +3,7 @@
 //! documents it.
 
 use carto_tests::github_releases::Releases;
-use carto_tests::github_server::{bodies, GitHubServer, TOKEN};
+use carto_tests::github_server::{assert_no_secret, bodies, GitHubServer, TOKEN};
 use std::process::Stdio;
 
 use carto_tests::{Fixture, Run};
@@ -539,4 +539,51 @@ fn xtask_finds_the_repository_from_a_subfolder_or_repo_flag() {
     .ok()
     .json();
     assert_eq!(j["tag"], NEXT);
+}
+
+#[test]
+fn a_bad_token_is_found_before_the_tag_is_made() {
+    let f = fork();
+    let (server, releases) = github(&f, &[NEXT]);
+    let before = refs(&f);
+    let mut env = server.env();
+    env.push((
+        "GITHUB_TOKEN",
+        "ghp_revokedTOKEN000000000000000000000".into(),
+    ));
+    let out = f
+        .xtask_env(&env, &["release", "patch", "--no-images"])
+        .fails(1);
+    assert!(out.stderr.contains("401"), "{}", out.stderr);
+    assert!(out.stderr.contains("GITHUB_TOKEN"), "{}", out.stderr);
+    assert!(out.stderr.contains("acme/litellm"), "{}", out.stderr);
+    assert_eq!(refs(&f), before, "a release with a bad token changed refs");
+    assert!(f.run_git(&f.origin, &["rev-parse", "--verify", NEXT]).code != 0);
+    assert!(releases.all().is_empty());
+    // One read, nothing else tried.
+    let calls: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect();
+    assert_eq!(calls, ["GET /repos/acme/litellm"]);
+
+    // The good token: the same command goes through.
+    f.xtask_env(&server.env(), &["release", "patch", "--no-images"])
+        .ok();
+    assert_eq!(releases.all().len(), 1);
+}
+
+#[test]
+fn a_server_echoing_the_authorization_header_never_gets_the_token_printed() {
+    let f = fork();
+    let (server, _releases) = github(&f, &[NEXT]);
+    server.echo_authorization(401, bodies::echoed_credentials);
+    let before = refs(&f);
+    let out = f
+        .xtask_env(&server.env(), &["release", "patch", "--no-images"])
+        .fails(1);
+    assert!(out.stderr.contains("Bad credentials"), "{}", out.stderr);
+    assert_no_secret(&format!("{}{}", out.stdout, out.stderr), TOKEN);
+    assert_eq!(refs(&f), before);
 }

@@ -55,7 +55,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            git_carto::term::output::write_stderr(&format!("error: {e}\n"));
+            git_carto::term::output::write_stderr(&format!(
+                "error: {}\n",
+                git_carto::term::redact::redact(&e.to_string())
+            ));
             ExitCode::from(e.code.exit_code() as u8)
         }
     }

@@ -460,6 +460,9 @@ pub fn run(fork: &Fork, plan: &mut Plan, progress: &mut dyn FnMut(&Step)) -> Res
     // change: the token, the repository, the source image.
     let github = GitHub::from_env()?;
     let slug = crate::remote::github::fork_slug(fork)?;
+    // One read proves the token works for this repository before a tag
+    // exists anywhere (a bad token used to surface only after the push).
+    github.repository(&slug)?;
     let registry = match (&plan.image_plan, &plan.rebuild) {
         (Some(p), None) => {
             let registry = Registry::connect(&p.image)?;

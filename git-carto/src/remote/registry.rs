@@ -20,6 +20,7 @@ use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 
 use crate::error::{Error, Result};
+use crate::term::redact::{add_secret, redact};
 
 pub const USERNAME_VAR: &str = "CARTO_REGISTRY_USERNAME";
 pub const PASSWORD_VAR: &str = "CARTO_REGISTRY_PASSWORD";
@@ -60,6 +61,10 @@ impl Registry {
         let probe = reference(image, "latest")?;
         let host = probe.resolve_registry().to_string();
         let auth = credentials(&host)?;
+        match &auth {
+            RegistryAuth::Basic(_, secret) | RegistryAuth::Bearer(secret) => add_secret(secret),
+            RegistryAuth::Anonymous => {}
+        }
         // reqwest with rustls needs a process-wide crypto provider; a second
         // install (another command did it first) is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -162,7 +167,9 @@ impl Registry {
             Some(code) => format!("registry {host} answered {code}: {}", summary(&e)),
             None => format!("registry {host}: {}", summary(&e)),
         };
-        Error::refused(msg).context(while_.to_string())
+        // oci-client's texts can carry what the server sent back, and a
+        // server may echo our Authorization header.
+        Error::refused(redact(&msg).into_owned()).context(while_.to_string())
     }
 }
 

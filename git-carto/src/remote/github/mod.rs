@@ -1,24 +1,25 @@
-//! The one GitHub client, over octocrab.
+//! The one GitHub client, over reqwest (the HTTP client the registry client
+//! already brings).
 //!
 //! Base URL from `GITHUB_API_URL` (what GitHub Actions sets; also how GitHub
 //! Enterprise and tests point elsewhere), token from `GITHUB_TOKEN` or
-//! `GH_TOKEN`. Requests go through octocrab's raw HTTP methods so that this
-//! module sees every status and header: it retries 5xx and rate limits itself,
-//! honouring `Retry-After` and `x-ratelimit-reset`, and turns GitHub's error
-//! bodies into messages that say what to do. The token lives only inside
-//! octocrab's `SecretString`: no message built here can contain it.
+//! `GH_TOKEN`. This module sees every status and header: it retries 5xx and
+//! rate limits itself, honouring `Retry-After` and `x-ratelimit-reset`, and
+//! turns GitHub's error bodies into messages that say what to do. The token
+//! is registered with `term::redact` and every answer is redacted as it
+//! arrives: a server that echoes our headers cannot make us print it.
 //!
 //! A tokio runtime exists only while a `GitHub` value does, so commands that
 //! never call GitHub (the hooks above all) never start one.
 
 use std::time::Duration;
 
-use http::header::ACCEPT;
+use http::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use http::Method;
-use octocrab::Octocrab;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::term::redact;
 
 mod actions;
 mod protection;
@@ -27,6 +28,8 @@ pub use releases::*;
 
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 const TOKEN_VARS: [&str; 2] = ["GITHUB_TOKEN", "GH_TOKEN"];
+/// The REST API version the calls here are written against.
+const API_VERSION: &str = "2022-11-28";
 
 /// `owner/name` of a repository on GitHub.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,11 +173,12 @@ impl Reply {
                 .collect();
             details = format!(": {}", parts.join("; "));
         }
-        Err(Error::refused(format!(
+        let msg = format!(
             "GitHub answered {} to {what}: {}{details}{hint}",
             self.status,
             self.message()
-        )))
+        );
+        Err(Error::refused(redact::redact(&msg).into_owned()))
     }
 }
 
@@ -203,10 +207,27 @@ impl Default for RetryPolicy {
 }
 
 pub struct GitHub {
-    client: Octocrab,
+    client: reqwest::Client,
     runtime: tokio::runtime::Runtime,
     api_url: String,
     pub retry: RetryPolicy,
+}
+
+/// A token as it may be sent: surrounding whitespace trimmed (a secret pasted
+/// into CI settings or `echo`ed into a variable often ends in a newline, and
+/// whitespace is never part of a token), then only visible ASCII. Anything
+/// else is refused naming `source` and the position, never the value: the
+/// HTTP layer would otherwise fail deep inside header building.
+pub fn checked_token(source: &str, raw: &str) -> Result<String> {
+    let token = raw.trim();
+    if let Some(pos) = token.chars().position(|c| !c.is_ascii_graphic()) {
+        return Err(Error::usage(format!(
+            "{source} contains a character that cannot be part of a token (a space, control \
+             character or non-ASCII character at position {}): set it to the token alone",
+            pos + 1
+        )));
+    }
+    Ok(token.to_string())
 }
 
 impl GitHub {
@@ -222,44 +243,65 @@ impl GitHub {
     pub fn token_present() -> bool {
         TOKEN_VARS
             .iter()
-            .any(|v| std::env::var(v).is_ok_and(|t| !t.is_empty()))
+            .any(|v| std::env::var(v).is_ok_and(|t| !t.trim().is_empty()))
     }
 
     /// A client authenticated from the environment; an error naming the
-    /// variables when no token is set.
+    /// variables when no token is set, or the variable when it is unusable.
     pub fn from_env() -> Result<Self> {
-        let token = TOKEN_VARS
+        let (var, raw) = TOKEN_VARS
             .iter()
-            .find_map(|v| std::env::var(v).ok().filter(|t| !t.is_empty()))
+            .find_map(|v| {
+                std::env::var(v)
+                    .ok()
+                    .filter(|t| !t.trim().is_empty())
+                    .map(|t| (*v, t))
+            })
             .ok_or_else(|| {
                 Error::usage(format!(
                     "no GitHub token: set {} (or {}) to a token that can access the repository",
                     TOKEN_VARS[0], TOKEN_VARS[1]
                 ))
             })?;
+        let token = checked_token(var, &raw)?;
         Self::new(&Self::api_url(), Some(token))
     }
 
     pub fn new(api_url: &str, token: Option<String>) -> Result<Self> {
-        // octocrab is built with rustls+ring but no default provider; installing
-        // twice is harmless (the second call just reports it exists).
+        // reqwest is built with rustls but no default crypto provider;
+        // installing twice is harmless (the second call just reports it exists).
         let _ = rustls::crypto::ring::default_provider().install_default();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| Error::refused(format!("cannot start the async runtime: {e}")))?;
-        let _guard = runtime.enter();
-        let mut builder = Octocrab::builder()
-            .base_uri(api_url)
-            .map_err(|_| Error::usage(format!("GITHUB_API_URL `{api_url}` is not a URL")))?
-            .add_header(ACCEPT, "application/vnd.github+json".to_string())
-            .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
-            .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(Duration::from_secs(60)));
-        if let Some(token) = token {
-            builder = builder.personal_token(token);
+        let bad_url = || Error::usage(format!("GITHUB_API_URL `{api_url}` is not a URL"));
+        let url = reqwest::Url::parse(api_url).map_err(|_| bad_url())?;
+        if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+            return Err(bad_url());
         }
-        let client = builder
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            ACCEPT,
+            HeaderValue::from_static("application/vnd.github+json"),
+        );
+        headers.insert(
+            "x-github-api-version",
+            HeaderValue::from_static(API_VERSION),
+        );
+        if let Some(token) = token {
+            let token = checked_token("the GitHub token", &token)?;
+            redact::add_secret(&token);
+            let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+                .map_err(|_| Error::usage("the GitHub token cannot be sent in a header"))?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("git-carto/", env!("CARGO_PKG_VERSION")))
+            .default_headers(headers)
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| Error::refused(format!("cannot build the GitHub client: {e}")))?;
         Ok(GitHub {
@@ -316,12 +358,13 @@ impl GitHub {
         url: &str,
         body: Option<&Value>,
     ) -> Result<(Reply, Option<Duration>)> {
-        let request = http::Request::builder().method(method.clone()).uri(url);
-        let request = self
-            .client
-            .build_request(request, body)
-            .map_err(|e| Error::refused(format!("cannot build the request: {e}")))?;
-        let response = self.client.execute(request).await.map_err(|e| {
+        let mut request = self.client.request(method.clone(), url);
+        if let Some(body) = body {
+            request = request
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.map_err(|e| {
             Error::refused(format!(
                 "cannot reach GitHub at {}: {}",
                 self.api_url,
@@ -330,21 +373,26 @@ impl GitHub {
         })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let text = self
-            .client
-            .body_to_string(response)
-            .await
-            .map_err(|e| Error::refused(format!("cannot read GitHub's answer: {e}")))?;
-        let body: Value = if text.trim().is_empty() {
+        let bytes = response.bytes().await.map_err(|e| {
+            Error::refused(format!(
+                "cannot read GitHub's answer: {}",
+                transport_message(&e)
+            ))
+        })?;
+        let text = String::from_utf8_lossy(&bytes);
+        let mut body: Value = if text.trim().is_empty() {
             Value::Null
         } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
+            serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.into_owned()))
         };
+        // Whatever the server put in its answer (an echo of our headers
+        // included) reaches messages only redacted.
+        redact::redact_json(&mut body);
         let header = |name: &str| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
+                .map(|v| redact::redact(v).into_owned())
         };
         let reply = Reply {
             status,
@@ -375,11 +423,19 @@ pub fn encode_path_segment(s: &str) -> String {
     out
 }
 
-/// Errors from the transport, without anything from the request (headers
-/// could carry the token).
-fn transport_message(e: &octocrab::Error) -> String {
-    let s = e.to_string();
-    s.lines().next().unwrap_or("transport error").to_string()
+/// Errors from the transport: the innermost cause ("Connection refused"),
+/// which names neither the request nor its headers.
+fn transport_message(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".to_string();
+    }
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg = s.to_string();
+        source = s.source();
+    }
+    redact::redact(msg.lines().next().unwrap_or("transport error")).into_owned()
 }
 
 /// Whether and how long to wait before retrying a status: 5xx with backoff;

@@ -55,7 +55,7 @@ fn cargo_xtask_release_runs_in_the_forks_own_checkout_after_init() {
         out.stdout
     );
     assert!(
-        out.stdout.contains("git add .cargo/config.toml"),
+        out.stdout.contains("git add .gitcarto .cargo/config.toml"),
         "{}",
         out.stdout
     );

@@ -328,7 +328,7 @@ fn check_subsection(def: &KeyDef, key: &str) -> std::result::Result<(), String> 
         Ok(())
     } else {
         Err(format!(
-            "unknown policy `resolve \"{sub}\"`: use one of {}",
+            "unknown resolve policy `{sub}` (`[resolve \"{sub}\"]`): use one of {}",
             POLICIES.join(", ")
         ))
     }

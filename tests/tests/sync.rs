@@ -349,7 +349,7 @@ fn an_unknown_policy_is_a_configuration_error_before_anything_moves() {
     let before = refs(&f);
     let out = f.carto(&["sync"]).fails(2);
     assert!(
-        out.stderr.contains("unknown policy `resolve \"theirs\"`"),
+        out.stderr.contains("unknown resolve policy `theirs`"),
         "{}",
         out.stderr
     );

@@ -159,7 +159,9 @@ pub fn intents_from<'a>(
                 continue;
             }
             let Some(choice) = res.choice else {
-                if res.by != By::Policy {
+                // Edited in the walk. Outside carto (`git add`), `--continue`
+                // still asks for `--accept-findings`; the trailer then records it.
+                if res.by == By::Hand {
                     for p in r.conflict.match_paths() {
                         explicit.insert(p.to_string(), edited());
                     }
@@ -416,13 +418,19 @@ pub fn verify(
     let mut outcomes = Vec::new();
     let mut push =
         |check: Check, path: &str, line: Option<usize>, message: String| match intent(path) {
-            Some(i) if i.edited || deliberate(check, i.side) => outcomes.push(Outcome {
-                check,
-                path: path.to_string(),
-                line,
-                decided_by: i.by,
-                message,
-            }),
+            Some(i)
+                if (i.edited
+                    && matches!(check, Check::ForkMarkerLost | Check::UpstreamDropped))
+                    || deliberate(check, i.side) =>
+            {
+                outcomes.push(Outcome {
+                    check,
+                    path: path.to_string(),
+                    line,
+                    decided_by: i.by,
+                    message,
+                })
+            }
             _ => findings.push(Finding {
                 check,
                 path: path.to_string(),

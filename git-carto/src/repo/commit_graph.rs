@@ -107,13 +107,12 @@ impl CommitGraph {
 
     pub fn oid(&self, pos: u32) -> Oid {
         let (l, i) = self.locate(pos);
-        Oid::from_bytes(&l.oids[i * HASH_LEN..(i + 1) * HASH_LEN])
-            .unwrap_or_else(|_| Oid::ZERO_SHA1)
+        Oid::from_bytes(&l.oids[i * HASH_LEN..(i + 1) * HASH_LEN]).unwrap_or(Oid::ZERO_SHA1)
     }
 
     pub fn tree(&self, pos: u32) -> Oid {
         let r = self.record(pos);
-        Oid::from_bytes(&r[..HASH_LEN]).unwrap_or_else(|_| Oid::ZERO_SHA1)
+        Oid::from_bytes(&r[..HASH_LEN]).unwrap_or(Oid::ZERO_SHA1)
     }
 
     /// Commit time in seconds (the committer date, as git sorts by).

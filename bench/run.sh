@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Whole-process benchmarks of git-carto against git itself, on a generated
-# large repository (see tests/src/bin/carto-gen.rs). Prints hyperfine tables,
-# the ratios the issues set as targets, and peak memory.
+# Whole-process benchmarks of git-carto against git itself, on generated
+# large repositories (see tests/src/bin/carto-gen.rs): the default shape
+# (100k commits, 20k tags, commit-graph) and the real-fork shape (32k commits,
+# 1k tags, upstream tags 20k commits behind HEAD, no commit-graph). Each
+# comparison runs both commands in one hyperfine invocation and prints the
+# ratio the issues set as a target, and peak memory.
 #
 #   bench/run.sh            # all groups
-#   bench/run.sh tags       # one group: tags | status | hooks | notes | sync
-# BENCH_DIR (default /tmp/carto-bench) keeps the generated repository between runs.
+#   bench/run.sh tags       # one group: tags | status | fork | hooks | notes | sync
+# BENCH_DIR (default /tmp/carto-bench) keeps the generated repositories between runs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 command -v hyperfine >/dev/null || { echo "bench/run.sh needs hyperfine: apt-get install hyperfine" >&2; exit 2; }
@@ -16,9 +19,17 @@ export PATH="$bin:$PATH"
 dir=${BENCH_DIR:-/tmp/carto-bench}
 repo="$dir/repo"
 [ -d "$repo" ] || "$bin/carto-gen" "$repo"
+# The real-fork shape, and the same history with a commit-graph written.
+fork="$dir/real-fork"
+[ -d "$fork" ] || "$bin/carto-gen" "$fork" --shape real-fork
+fork_graph="$dir/real-fork-graph"
+if [ ! -d "$fork_graph" ]; then
+  cp -a "$fork" "$fork_graph"
+  git -C "$fork_graph" commit-graph write --reachable
+fi
 out="$dir/results"
 mkdir -p "$out"
-groups=${*:-tags status hooks notes sync}
+groups=${*:-tags status fork hooks notes sync}
 
 # ratio <json> <name-of-ours> <name-of-git>: mean(ours)/mean(git)
 ratio() {
@@ -54,16 +65,41 @@ for g in $groups; do
     peak git-carto next-tag patch
     ;;
   status)
-    echo "== status"
+    echo "== status (goal <= 4x git status)"
     hf --export-json "$out/status.json" -n "git status" "git status" -n "git carto status" "git-carto status"
     ratio "$out/status.json" "git carto status" "git status"
     peak git-carto status
+    ;;
+  fork)
+    (
+      cd "$fork"
+      echo "== real-fork shape: $(git rev-list --count --all) commits, $(git tag | wc -l) tags, no commit-graph"
+      echo "   status (goal <= 2x git status)"
+      hf --export-json "$out/fork-status.json" -n "git status" "git status" -n "git carto status" "git-carto status"
+      ratio "$out/fork-status.json" "git carto status" "git status"
+      peak git-carto status
+      echo "   next-tag, upstream derived (goal <= 0.25x git tag --merged HEAD)"
+      hf --export-json "$out/fork-next-tag.json" \
+        -n "git tag --merged HEAD" "git tag --merged HEAD" \
+        -n "next-tag derived" "git-carto next-tag patch"
+      ratio "$out/fork-next-tag.json" "next-tag derived" "git tag --merged HEAD"
+      peak git-carto next-tag patch
+    )
+    (
+      cd "$fork_graph"
+      echo "   next-tag with a commit-graph (goal: faster still)"
+      hf --export-json "$out/fork-next-tag-graph.json" \
+        -n "git tag --merged HEAD" "git tag --merged HEAD" \
+        -n "next-tag derived" "git-carto next-tag patch"
+      ratio "$out/fork-next-tag-graph.json" "next-tag derived" "git tag --merged HEAD"
+      peak git-carto next-tag patch
+    )
     ;;
   *)
     if [ -x "$root/bench/$g.sh" ]; then
       . "$root/bench/$g.sh"
     else
-      echo "unknown group $g (tags, status, or bench/<group>.sh)" >&2
+      echo "unknown group $g (tags, status, fork, or bench/<group>.sh)" >&2
     fi
     ;;
   esac

@@ -65,7 +65,8 @@ pub fn hooks_dir_in_process(repo: &git2::Repository) -> PathBuf {
 
 /// Whether each of our hooks is installed (the file runs `git carto hook`).
 pub fn installed(git: &Git) -> Result<Vec<(String, bool)>> {
-    let dir = hooks_dir(git)?;
+    // `status` asks on every run: no git process for it.
+    let dir = hooks_dir_in_process(&git.repo);
     Ok(HOOKS
         .iter()
         .map(|h| (h.to_string(), is_ours(&dir.join(h))))

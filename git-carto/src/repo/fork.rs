@@ -12,6 +12,7 @@ use semver::Version;
 use crate::error::{Error, Result};
 use crate::repo::config::Config;
 use crate::repo::git::Git;
+use crate::repo::history::Node;
 use crate::repo::tag::{ReleaseFormat, ReleaseTag, StablePatterns};
 
 pub struct Fork {
@@ -78,22 +79,20 @@ impl Fork {
             .collect();
         let mut prefixes: Vec<&str> = formats.iter().map(|f| f.prefix()).collect();
         prefixes.sort();
-        prefixes.dedup();
-        let mut names: Vec<String> = Vec::new();
+        // A shorter prefix covers a longer one: list each tag once.
+        prefixes.dedup_by(|cur, prev| cur.starts_with(*prev));
+        let shares_upstream_prefix = prefixes.contains(&"v");
         for prefix in &prefixes {
-            names.extend(self.git.tag_names(prefix)?);
-        }
-        names.sort();
-        names.dedup();
-        for name in names {
-            match formats.iter().find_map(|f| f.parse(&name)) {
-                Some(tag) => out.parsed.push(tag),
-                // A format like `v{upstream}-carto.{fork}` shares its prefix with
-                // upstream's tags: those are not malformed releases.
-                None if self.stable.parse(&name).is_some() => {}
-                None if prefixes.contains(&"v") && !name.contains(self.fork_marker()) => {}
-                None => out.unparsed.push(name),
-            }
+            self.git.for_each_tag(prefix, |name| {
+                match formats.iter().find_map(|f| f.parse(name)) {
+                    Some(tag) => out.parsed.push(tag),
+                    // A format like `v{upstream}-carto.{fork}` shares its prefix with
+                    // upstream's tags: those are not malformed releases.
+                    None if self.stable.parse(name).is_some() => {}
+                    None if shares_upstream_prefix && !name.contains(self.fork_marker()) => {}
+                    None => out.unparsed.push(name.to_string()),
+                }
+            })?;
         }
         Ok(out)
     }
@@ -109,13 +108,18 @@ impl Fork {
         let mut tags = Vec::new();
         let mut skipped = Vec::new();
         for prefix in self.stable.prefixes() {
-            for name in self.git.tag_names(&prefix)? {
-                match self.stable.parse(&name) {
-                    Some(version) => tags.push(StableTag { name, version }),
-                    None if name.contains("stable") => skipped.push(name),
+            self.git
+                .for_each_tag(&prefix, |name| match self.stable.parse(name) {
+                    Some(version) => tags.push(StableTag {
+                        name: name.to_string(),
+                        version,
+                    }),
+                    // (A byte scan: str::contains sets up a searcher per name.)
+                    None if name.as_bytes().windows(6).any(|w| w == b"stable") => {
+                        skipped.push(name.to_string())
+                    }
                     None => {}
-                }
-            }
+                })?;
         }
         tags.sort_by(|a, b| b.version.cmp(&a.version).then_with(|| a.name.cmp(&b.name)));
         tags.dedup_by(|a, b| a.name == b.name);
@@ -161,13 +165,7 @@ impl Fork {
     /// Commit ids of every upstream ref: the upstream remote's branches and the
     /// stable tags. A commit reachable from one of these is upstream's.
     pub fn upstream_tips(&self, stable: &[StableTag]) -> Result<Vec<Oid>> {
-        let mut tips = Vec::new();
-        let prefix = format!("refs/remotes/{}/", self.config.upstream());
-        for r in self.git.repo.references_glob(&format!("{prefix}*"))? {
-            if let Ok(c) = r?.peel_to_commit() {
-                tips.push(c.id());
-            }
-        }
+        let mut tips = self.git.remote_tips(self.config.upstream())?;
         for t in stable {
             if let Some(oid) = self.git.tag_commit(&t.name) {
                 tips.push(oid);
@@ -191,56 +189,66 @@ impl Fork {
         base: Option<Oid>,
         upstream_tips: &[Oid],
     ) -> Result<Vec<Oid>> {
-        let repo = &self.git.repo;
-        let tip_set: HashSet<Oid> = upstream_tips.iter().copied().collect();
-        let mut upstream = self.git.reach(upstream_tips)?;
+        let git = &self.git;
+        let tip_set: HashSet<Node> = upstream_tips.iter().map(|t| git.node(*t)).collect();
+        let mut upstream = git.reach(upstream_tips)?;
         let mut below_base = match base {
-            Some(b) => Some(self.git.reach(&[b])?),
+            Some(b) => Some(git.reach(&[b])?),
             None => None,
         };
-        let mut is_upstream =
-            |oid: Oid| -> Result<bool> { Ok(tip_set.contains(&oid) || upstream.contains(oid)?) };
-        let mut heap: BinaryHeap<(i64, Oid)> = BinaryHeap::new();
-        let mut queued: HashSet<Oid> = HashSet::new();
-        queued.insert(tip);
-        heap.push((self.git.commit_time(tip)?, tip));
+        let mut is_upstream = |node: Node| -> Result<bool> {
+            Ok(tip_set.contains(&node) || upstream.contains_node(node)?)
+        };
+        let mut heap: BinaryHeap<(i64, Node)> = BinaryHeap::new();
+        let mut queued: HashSet<Node> = HashSet::new();
+        let start = git.node(tip);
+        queued.insert(start);
+        heap.push((git.node_time(start)?, start));
         let mut out = Vec::new();
-        while let Some((_, oid)) = heap.pop() {
+        let mut parents = Vec::new();
+        while let Some((_, node)) = heap.pop() {
             if let Some(b) = below_base.as_mut() {
-                if b.contains(oid)? {
+                if b.contains_node(node)? {
                     continue;
                 }
             }
-            if tip_set.contains(&oid) {
+            if tip_set.contains(&node) {
                 continue;
             }
-            let commit = repo.find_commit(oid)?;
+            parents.clear();
+            git.node_parents(node, &mut parents)?;
             // A mirror merge over a tag tip is recognised without any walk; only
             // other commits need the upstream reachability proof.
-            let tree_parent = |known: &mut dyn FnMut(Oid) -> Result<bool>| -> Result<Option<Oid>> {
-                if commit.parent_count() < 2 {
-                    return Ok(None);
-                }
-                for p in commit.parents() {
-                    if p.tree_id() == commit.tree_id() && known(p.id())? {
-                        return Ok(Some(p.id()));
-                    }
-                }
-                Ok(None)
+            let tree = if parents.len() > 1 {
+                Some(git.node_tree(node)?)
+            } else {
+                None
             };
+            let tree_parent =
+                |known: &mut dyn FnMut(Node) -> Result<bool>| -> Result<Option<Node>> {
+                    let Some(tree) = tree else {
+                        return Ok(None);
+                    };
+                    for &p in &parents {
+                        if git.node_tree(p)? == tree && known(p)? {
+                            return Ok(Some(p));
+                        }
+                    }
+                    Ok(None)
+                };
             let mut mirror_parent = tree_parent(&mut |p| Ok(tip_set.contains(&p)))?;
             if mirror_parent.is_none() {
-                if is_upstream(oid)? {
+                if is_upstream(node)? {
                     continue;
                 }
                 mirror_parent = tree_parent(&mut is_upstream)?;
             }
             if mirror_parent.is_none() {
-                out.push(oid);
+                out.push(git.node_id(node));
             }
-            for p in commit.parents() {
-                if Some(p.id()) != mirror_parent && queued.insert(p.id()) {
-                    heap.push((p.time().seconds(), p.id()));
+            for &p in &parents {
+                if Some(p) != mirror_parent && queued.insert(p) {
+                    heap.push((git.node_time(p)?, p));
                 }
             }
         }

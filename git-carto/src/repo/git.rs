@@ -6,20 +6,26 @@
 //! `git` CLI (xshell), so users' credential helpers, SSH config, hooks and LFS
 //! behave exactly as with plain git.
 
-use std::collections::{BinaryHeap, HashSet};
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use git2::{BranchType, Oid, Repository};
 
 use crate::error::{Error, Result, ResultExt};
-use crate::repo::tags_file::Tags;
+use crate::repo::commit_graph::CommitGraph;
+use crate::repo::history::SLACK_SECONDS;
+use crate::repo::refs_file::{Ref, Refs};
 
 pub struct Git {
     pub repo: Repository,
     workdir: PathBuf,
-    /// Tag refs read once per process (see `tags_file`); `None` inside when
-    /// the repository's ref format needs libgit2.
-    tags: std::cell::OnceCell<Option<Tags>>,
+    /// Refs read in one pass (see `refs_file`), dropped whenever this process
+    /// runs `git`; `Some(None)` when the ref format needs libgit2.
+    refs: RefCell<Option<Option<Rc<Refs>>>>,
+    /// The commit-graph, read on the first ancestry walk (see `history`).
+    graph: OnceCell<Option<CommitGraph>>,
 }
 
 /// Output of a git CLI call.
@@ -59,7 +65,8 @@ impl Git {
         Ok(Git {
             repo,
             workdir,
-            tags: std::cell::OnceCell::new(),
+            refs: RefCell::new(None),
+            graph: OnceCell::new(),
         })
     }
 
@@ -100,6 +107,7 @@ impl Git {
     /// Like [`Git::run`] but returns whether git succeeded instead of failing.
     pub fn run_status(&self, args: &[&str]) -> Result<(bool, Output)> {
         trace(args);
+        self.forget_refs();
         let sh = xshell::Shell::new().map_err(|e| Error::refused(e.to_string()))?;
         sh.change_dir(&self.workdir);
         let out = xshell::cmd!(sh, "git {args...}")
@@ -127,6 +135,7 @@ impl Git {
         let mut full: Vec<&str> = vec![args[0], "--progress"];
         full.extend(&args[1..]);
         trace(&full);
+        self.forget_refs();
         let sh = xshell::Shell::new().map_err(|e| Error::refused(e.to_string()))?;
         sh.change_dir(&self.workdir);
         let mut cmd: std::process::Command = xshell::cmd!(sh, "git {full...}").into();
@@ -273,21 +282,35 @@ impl Git {
     }
 
     pub fn local_branch(&self, name: &str) -> Option<Oid> {
-        self.repo
-            .find_branch(name, BranchType::Local)
-            .ok()
-            .and_then(|b| b.get().target())
+        self.ref_target(&format!("refs/heads/{name}"))
     }
 
     pub fn remote_branch(&self, remote: &str, name: &str) -> Option<Oid> {
-        self.repo
-            .find_branch(&format!("{remote}/{name}"), BranchType::Remote)
-            .ok()
-            .and_then(|b| b.get().target())
+        self.ref_target(&format!("refs/remotes/{remote}/{name}"))
+    }
+
+    /// The object a ref names directly, by full name.
+    fn ref_target(&self, full: &str) -> Option<Oid> {
+        match self.refs() {
+            Some(refs) => refs.get(full).map(|r| r.target),
+            None => self
+                .repo
+                .find_reference(full)
+                .ok()
+                .and_then(|r| r.resolve().ok())
+                .and_then(|r| r.target()),
+        }
     }
 
     /// Local branch names starting with `prefix`, with their tips.
     pub fn local_branches(&self, prefix: &str) -> Result<Vec<(String, Oid)>> {
+        if let Some(refs) = self.refs() {
+            let full = format!("refs/heads/{prefix}");
+            return Ok(refs
+                .with_prefix(&full)
+                .map(|(n, r)| (n["refs/heads/".len()..].to_string(), r.target))
+                .collect());
+        }
         let mut out = Vec::new();
         for b in self.repo.branches(Some(BranchType::Local))? {
             let (b, _) = b?;
@@ -301,7 +324,14 @@ impl Git {
     }
 
     pub fn is_ancestor(&self, ancestor: Oid, of: Oid) -> Result<bool> {
-        Ok(ancestor == of || self.repo.graph_descendant_of(of, ancestor)?)
+        if ancestor == of {
+            return Ok(true);
+        }
+        // With generation numbers a walk is exact and reads no objects.
+        if self.commit_graph().is_some_and(|g| g.has_generations()) {
+            return self.reach(&[of])?.contains(ancestor);
+        }
+        Ok(self.repo.graph_descendant_of(of, ancestor)?)
     }
 
     /// Whether `tip` extends `ancestor` (equal or a descendant). Follows the
@@ -335,21 +365,57 @@ impl Git {
         Ok(self.repo.graph_ahead_behind(local, upstream)?)
     }
 
-    fn tag_table(&self) -> Option<&Tags> {
-        self.tags
-            .get_or_init(|| Tags::read(self.repo.commondir()))
+    /// The ref table, read on first use after the last `git` run.
+    fn refs(&self) -> Option<Rc<Refs>> {
+        self.refs
+            .borrow_mut()
+            .get_or_insert_with(|| Refs::read(self.repo.commondir()).map(Rc::new))
+            .clone()
+    }
+
+    /// `git` may have moved any ref: read them again next time.
+    fn forget_refs(&self) {
+        self.refs.borrow_mut().take();
+    }
+
+    /// The commit-graph, when the repository has one git would use.
+    pub fn commit_graph(&self) -> Option<&CommitGraph> {
+        self.graph
+            .get_or_init(|| {
+                // git ignores the graph where parents are rewritten (grafts,
+                // replace refs), cut (shallow) or when told to.
+                let common = self.repo.commondir();
+                let rewritten = self.repo.is_shallow()
+                    || common.join("info/grafts").exists()
+                    || self
+                        .refs()
+                        .is_some_and(|r| r.with_prefix("refs/replace/").next().is_some());
+                let disabled = self
+                    .repo
+                    .config()
+                    .and_then(|c| c.get_bool("core.commitGraph"))
+                    .is_ok_and(|on| !on);
+                if rewritten || disabled {
+                    return None;
+                }
+                let objects = std::env::var_os("GIT_OBJECT_DIRECTORY")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| common.join("objects"));
+                CommitGraph::open(&objects)
+            })
             .as_ref()
     }
 
     /// Tag names starting with `prefix`, sorted: listing is the hot path of
     /// `next-tag` and `status` over tens of thousands of tags.
     pub fn tag_names(&self, prefix: &str) -> Result<Vec<String>> {
-        let mut names: Vec<String> = match self.tag_table() {
-            Some(table) => {
-                return Ok(table
-                    .names_with_prefix(prefix)
-                    .map(str::to_string)
-                    .collect())
+        let mut names: Vec<String> = match self.refs() {
+            Some(refs) => {
+                let full = format!("refs/tags/{prefix}");
+                return Ok(refs
+                    .names_with_prefix(&full)
+                    .map(|n| n["refs/tags/".len()..].to_string())
+                    .collect());
             }
             None => {
                 let glob = format!("{}*", glob_escape(prefix));
@@ -364,20 +430,25 @@ impl Git {
         Ok(names)
     }
 
+    /// Visit the tag names starting with `prefix`, in name order, without
+    /// copying them: most are someone else's tags, dropped at once.
+    pub fn for_each_tag(&self, prefix: &str, mut visit: impl FnMut(&str)) -> Result<()> {
+        match self.refs() {
+            Some(refs) => {
+                let full = format!("refs/tags/{prefix}");
+                for name in refs.names_with_prefix(&full) {
+                    visit(&name["refs/tags/".len()..]);
+                }
+            }
+            None => self.tag_names(prefix)?.iter().for_each(|n| visit(n)),
+        }
+        Ok(())
+    }
+
     /// The commit a tag points at (annotated tags peeled).
     pub fn tag_commit(&self, name: &str) -> Option<Oid> {
-        if let Some(table) = self.tag_table() {
-            let tag = table.get(name)?;
-            if let Some(peeled) = tag.peeled {
-                return Some(peeled);
-            }
-            return self
-                .repo
-                .find_object(tag.target, None)
-                .ok()?
-                .peel_to_commit()
-                .ok()
-                .map(|c| c.id());
+        if let Some(refs) = self.refs() {
+            return self.peel(refs.get(&format!("refs/tags/{name}"))?);
         }
         let r = self
             .repo
@@ -415,8 +486,28 @@ impl Git {
         Ok(walk.collect::<std::result::Result<_, _>>()?)
     }
 
+    /// The commit a ref leads to: packed-refs records it for tags.
+    fn peel(&self, r: Ref) -> Option<Oid> {
+        if let Some(peeled) = r.peeled {
+            return Some(peeled);
+        }
+        self.repo
+            .find_object(r.target, None)
+            .ok()?
+            .peel_to_commit()
+            .ok()
+            .map(|c| c.id())
+    }
+
     /// Tips of `refs/remotes/<remote>/*`: what this clone last saw on a remote.
     pub fn remote_tips(&self, remote: &str) -> Result<Vec<Oid>> {
+        if let Some(refs) = self.refs() {
+            let prefix = format!("refs/remotes/{remote}/");
+            return Ok(refs
+                .with_prefix(&prefix)
+                .filter_map(|(_, r)| self.peel(r))
+                .collect());
+        }
         let mut tips = Vec::new();
         for r in self
             .repo
@@ -446,21 +537,6 @@ impl Git {
     pub fn commit_time(&self, oid: Oid) -> Result<i64> {
         Ok(self.repo.find_commit(oid)?.time().seconds())
     }
-
-    /// A reachability oracle from one or more tips; see [`Reach`].
-    pub fn reach(&self, tips: &[Oid]) -> Result<Reach<'_>> {
-        let mut reach = Reach {
-            git: self,
-            heap: BinaryHeap::new(),
-            seen: HashSet::new(),
-        };
-        for &tip in tips {
-            if reach.seen.insert(tip) {
-                reach.heap.push((self.commit_time(tip)?, tip));
-            }
-        }
-        Ok(reach)
-    }
 }
 
 /// Under `--verbose`, show each git command as a shell would (`+ git ...`),
@@ -468,49 +544,6 @@ impl Git {
 fn trace(args: &[&str]) {
     if crate::term::output::verbose() {
         eprintln!("+ git {}", args.join(" "));
-    }
-}
-
-/// Answers "is X an ancestor of the tips?" for many X with one incremental walk.
-///
-/// The walk goes newest-first and stops a day below the candidate's commit time,
-/// the date heuristic git itself uses without a commit-graph. Asking about
-/// recent commits (the usual case: the newest stable tag merged into
-/// production) touches only recent history instead of 100k commits, and the
-/// questions share one walk. libgit2's own time-sorted revwalk cannot do this:
-/// any sorting makes it walk the whole history before yielding.
-pub struct Reach<'g> {
-    git: &'g Git,
-    /// Commits reached but not expanded yet, newest first.
-    heap: BinaryHeap<(i64, Oid)>,
-    /// Every commit known reachable (queued or expanded).
-    seen: HashSet<Oid>,
-}
-
-/// Clock-skew allowance for the date cut-off.
-const SLACK_SECONDS: i64 = 86_400;
-
-impl Reach<'_> {
-    pub fn contains(&mut self, oid: Oid) -> Result<bool> {
-        if self.seen.contains(&oid) {
-            return Ok(true);
-        }
-        let floor = self.git.commit_time(oid)? - SLACK_SECONDS;
-        while self.heap.peek().is_some_and(|(t, _)| *t >= floor) {
-            let Some((_, next)) = self.heap.pop() else {
-                break;
-            };
-            let commit = self.git.repo.find_commit(next)?;
-            for parent in commit.parents() {
-                if self.seen.insert(parent.id()) {
-                    self.heap.push((parent.time().seconds(), parent.id()));
-                }
-            }
-            if self.seen.contains(&oid) {
-                return Ok(true);
-            }
-        }
-        Ok(false)
     }
 }
 
@@ -575,6 +608,9 @@ impl Git {
 
     /// The object a tag ref points at (the tag object for annotated tags).
     pub fn tag_target(&self, name: &str) -> Option<Oid> {
+        if let Some(refs) = self.refs() {
+            return refs.get(&format!("refs/tags/{name}")).map(|r| r.target);
+        }
         self.repo
             .find_reference(&format!("refs/tags/{name}"))
             .ok()
@@ -596,6 +632,7 @@ impl Git {
 impl Git {
     /// Run `git <args>` with `input` on stdin; a non-zero exit is an error.
     pub fn run_input(&self, args: &[&str], input: &[u8]) -> Result<Output> {
+        self.forget_refs();
         let sh = xshell::Shell::new().map_err(|e| Error::refused(e.to_string()))?;
         sh.change_dir(&self.workdir);
         let out = xshell::cmd!(sh, "git {args...}")

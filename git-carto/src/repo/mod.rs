@@ -2,12 +2,14 @@
 //! packed-refs reader, the config loader, the tag model and `Fork`. Nothing here
 //! moves a branch of the user's; capabilities above decide that.
 
+pub mod commit_graph;
 pub mod config;
 pub mod fork;
 pub mod format;
 pub mod git;
 pub mod glob;
+pub mod history;
 pub mod next_tag;
+pub mod refs_file;
 pub mod tag;
-pub mod tags_file;
 pub mod upstream_refs;

@@ -108,19 +108,38 @@ impl Template {
 
     /// Match a name; each placeholder must be a plain `X.Y.Z` version.
     pub fn parse(&self, name: &str) -> Option<Vec<(String, Version)>> {
-        let mut rest = name;
         let mut out = Vec::new();
-        for part in &self.parts {
-            match part {
-                Part::Lit(s) => rest = rest.strip_prefix(s.as_str())?,
-                Part::Hole(h) => {
-                    let (v, tail) = take_version(rest)?;
-                    out.push((h.clone(), v));
-                    rest = tail;
-                }
+        self.visit(name, |h, v| out.push((h.to_string(), v)))
+            .then_some(out)
+    }
+}
+
+impl Template {
+    /// Match a name, handing each placeholder's version to `hole`; whether
+    /// the whole name matched. Nothing is allocated: most names listed under
+    /// a prefix are someone else's tags (`status` reads 20k of them), and the
+    /// trailing text rejects most at once.
+    fn visit(&self, name: &str, mut hole: impl FnMut(&str, Version)) -> bool {
+        if let Some(Part::Lit(last)) = self.parts.last() {
+            if !name.ends_with(last.as_str()) {
+                return false;
             }
         }
-        rest.is_empty().then_some(out)
+        let mut rest = name;
+        for part in &self.parts {
+            let next = match part {
+                Part::Lit(s) => rest.strip_prefix(s.as_str()),
+                Part::Hole(h) => take_version(rest).map(|(v, tail)| {
+                    hole(h, v);
+                    tail
+                }),
+            };
+            match next {
+                Some(tail) => rest = tail,
+                None => return false,
+            }
+        }
+        rest.is_empty()
     }
 }
 
@@ -132,11 +151,14 @@ fn take_version(s: &str) -> Option<(Version, &str)> {
         if i > 0 {
             rest = rest.strip_prefix('.')?;
         }
-        let len = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if len == 0 || (len > 1 && rest.starts_with('0')) {
+        let digits = rest.as_bytes();
+        let len = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+        if len == 0 || (len > 1 && digits[0] == b'0') {
             return None;
         }
-        *n = rest[..len].parse().ok()?;
+        for d in &digits[..len] {
+            *n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+        }
         rest = &rest[len..];
     }
     // `1.75.2.1` must not parse as 1.75.2 followed by literal text.
@@ -198,12 +220,18 @@ impl ReleaseFormat {
     }
 
     pub fn parse(&self, name: &str) -> Option<ReleaseTag> {
-        let parts = self.0.parse(name)?;
-        let get = |h: &str| parts.iter().find(|(n, _)| n == h).map(|(_, v)| v.clone());
+        let (mut upstream, mut fork) = (None, None);
+        let matched = self.0.visit(name, |h, v| match h {
+            "upstream" => upstream = Some(v),
+            _ => fork = Some(v),
+        });
+        if !matched {
+            return None;
+        }
         Some(ReleaseTag {
             name: name.to_string(),
-            upstream: get("upstream")?,
-            fork: get("fork")?,
+            upstream: upstream?,
+            fork: fork?,
         })
     }
 }
@@ -223,11 +251,10 @@ impl StablePatterns {
 
     /// The version a tag name stands for, by the first pattern that matches.
     pub fn parse(&self, name: &str) -> Option<Version> {
-        self.0
-            .iter()
-            .find_map(|t| t.parse(name))
-            .and_then(|mut p| p.pop())
-            .map(|(_, v)| v)
+        self.0.iter().find_map(|t| {
+            let mut version = None;
+            t.visit(name, |_, v| version = Some(v)).then_some(version)?
+        })
     }
 
     /// Globs to list candidates with, deduplicated.

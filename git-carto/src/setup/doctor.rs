@@ -163,6 +163,9 @@ fn repository_checks(git: Git, checks: &mut Vec<Check>) {
     } else {
         check("shallow clone", Level::Ok, "full history", None)
     });
+    if !shallow {
+        checks.push(commit_graph_check(&git));
+    }
     remote_checks(&git, &config, checks);
     match Fork::with(git, config) {
         Ok(fork) => {
@@ -177,6 +180,28 @@ fn repository_checks(git: Git, checks: &mut Vec<Check>) {
             e.to_string(),
             Some("fix the tag patterns in .gitcarto".into()),
         )),
+    }
+}
+
+/// Ancestry questions (`status`, `next-tag`, notes) read the commit-graph
+/// when there is one; without it they inflate commits one at a time.
+fn commit_graph_check(git: &Git) -> Check {
+    match git.commit_graph() {
+        Some(g) => check(
+            "commit-graph",
+            Level::Ok,
+            format!("{} commits in the commit-graph", g.len()),
+            None,
+        ),
+        None => check(
+            "commit-graph",
+            Level::Warn,
+            "no commit-graph: ancestry questions read every commit object",
+            Some(
+                "git commit-graph write --reachable && git config fetch.writeCommitGraph true"
+                    .into(),
+            ),
+        ),
     }
 }
 

@@ -7,9 +7,17 @@
 //! ancestors of each other; a mirror branch `main` of mirror merges; a
 //! production branch `carto/main` that merged all but the newest 4 versions,
 //! carrying 20k fork commits and 5k release tags; junk tags up to 20k tags.
+//! A commit-graph is written, as `git gc` and `fetch.writeCommitGraph` do.
 //!
-//! Usage: carto-gen <dir> [--commits N] [--versions N] [--fork-commits N]
-//!        [--releases N] [--tags N]
+//! `--shape real-fork` is a real fork's history instead: 32k commits, 100
+//! upstream versions, 2k fork commits, 1k tags, and upstream's tags stop 20k
+//! commits behind HEAD, as they do when a fork stops fetching upstream's tags
+//! (the newer versions are still merged, untagged; releases since then carry
+//! the last tagged version), with no commit-graph.
+//!
+//! Usage: carto-gen <dir> [--shape generated|real-fork] [--commits N]
+//!        [--versions N] [--fork-commits N] [--releases N] [--tags N]
+//!        [--upstream-tags-behind N] [--no-commit-graph]
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -22,6 +30,9 @@ struct Args {
     fork_commits: usize,
     releases: usize,
     tags: usize,
+    /// Upstream tags on the newest N commits are not in the repository.
+    tags_behind: usize,
+    commit_graph: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -33,6 +44,8 @@ fn parse_args() -> Result<Args, String> {
         fork_commits: 20_000,
         releases: 5_000,
         tags: 20_000,
+        tags_behind: 0,
+        commit_graph: true,
     };
     let mut dir = None;
     while let Some(arg) = it.next() {
@@ -47,6 +60,21 @@ fn parse_args() -> Result<Args, String> {
             "--fork-commits" => a.fork_commits = num("--fork-commits")?,
             "--releases" => a.releases = num("--releases")?,
             "--tags" => a.tags = num("--tags")?,
+            "--upstream-tags-behind" => a.tags_behind = num("--upstream-tags-behind")?,
+            "--no-commit-graph" => a.commit_graph = false,
+            "--shape" => match it.next().as_deref() {
+                Some("generated") => {}
+                Some("real-fork") => {
+                    a.commits = 32_000;
+                    a.versions = 100;
+                    a.fork_commits = 2_000;
+                    a.releases = 200;
+                    a.tags = 1_000;
+                    a.tags_behind = 20_000;
+                    a.commit_graph = false;
+                }
+                _ => return Err("--shape takes generated or real-fork".into()),
+            },
             "-h" | "--help" => return Err(String::new()),
             other if dir.is_none() && !other.starts_with('-') => dir = Some(PathBuf::from(other)),
             other => return Err(format!("unexpected argument `{other}`")),
@@ -171,7 +199,7 @@ fn main() {
     let a = match parse_args() {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("{}usage: carto-gen <dir> [--commits N] [--versions N] [--fork-commits N] [--releases N] [--tags N]", if e.is_empty() { String::new() } else { format!("error: {e}\n") });
+            eprintln!("{}usage: carto-gen <dir> [--shape generated|real-fork] [--commits N] [--versions N] [--fork-commits N] [--releases N] [--tags N] [--upstream-tags-behind N] [--no-commit-graph]", if e.is_empty() { String::new() } else { format!("error: {e}\n") });
             std::process::exit(2);
         }
     };
@@ -228,6 +256,12 @@ fn main() {
     let mut main_marks = vec![main_tip];
     let mut release_count = 0;
     let mut fork_count = 0;
+    let mut stable_count = 0;
+    // The upstream version releases are named after: the newest one tagged.
+    let mut release_label = version(0);
+    let mut per_label: std::collections::HashMap<String, usize> = Default::default();
+    // Upstream tags are made only on commits older than this.
+    let tag_cutoff = a.commits.saturating_sub(a.tags_behind);
     for k in 0..a.versions {
         let n_main = if k + 1 == a.versions {
             upstream_main - main_per_version * k - 1
@@ -267,7 +301,16 @@ fn main() {
             &format!("version = \"{v}\""),
         );
         let stable = stable_name(k, a.versions);
-        s.annotated_tag(&stable, tagged, &format!("Release {v}"));
+        if a.tags_behind == 0 || s.commits < tag_cutoff {
+            s.annotated_tag(&stable, tagged, &format!("Release {v}"));
+            stable_count += 1;
+            release_label = v.clone();
+        }
+        if a.tags_behind > 0 {
+            // The fork still fetches upstream's branches, so untagged release
+            // commits are upstream's by ancestry.
+            s.reset(&format!("refs/remotes/upstream/release/v{v}"), tagged);
+        }
         let mut tag_files = main_files.clone();
         tag_files.insert("CHANGELOG.md".into(), v.clone());
         tag_files.insert("pyproject.toml".into(), format!("version = \"{v}\""));
@@ -344,7 +387,9 @@ fn main() {
             );
             prod_tip = Some(c);
             if released < releases_here && (j + 1) % every == 0 {
-                let name = format!("carto-v{v}-0.{}.{}", 1 + released / 5, released % 5);
+                let n = per_label.entry(release_label.clone()).or_default();
+                let name = format!("carto-v{release_label}-0.{}.{}", 1 + *n / 5, *n % 5);
+                *n += 1;
                 s.annotated_tag(&name, c, &format!("Release {name}"));
                 released += 1;
                 release_count += 1;
@@ -352,8 +397,11 @@ fn main() {
         }
     }
     // Junk: dev tags on upstream main and malformed names, up to the tag count.
-    let stable_and_release = a.versions + release_count;
+    let stable_and_release = stable_count + release_count;
     let junk = a.tags.saturating_sub(stable_and_release);
+    if a.tags_behind > 0 {
+        main_marks.retain(|m| *m < tag_cutoff);
+    }
     let fixed = [
         "v.1.32.34-stable",
         "v1.55.8-stable-patched",
@@ -380,12 +428,14 @@ fn main() {
     git(&["remote", "add", "origin", &origin]);
     git(&["remote", "add", "upstream", &origin]);
     git(&["pack-refs", "--all"]);
-    git(&["commit-graph", "write", "--reachable"]);
+    if a.commit_graph {
+        git(&["commit-graph", "write", "--reachable"]);
+    }
     git(&["checkout", "--quiet", "carto/main"]);
     println!(
         "{}: {commits} commits, {} stable tags, {release_count} release tags, {} other tags, {fork_count} fork commits",
         a.dir.display(),
-        a.versions,
+        stable_count,
         junk
     );
 }

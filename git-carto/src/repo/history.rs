@@ -1,0 +1,219 @@
+//! Ancestry walks: the commit-graph when the repository has one, objects
+//! otherwise. Part of the git access layer.
+//!
+//! A walk names commits by [`Node`]: a commit the graph holds is its position
+//! there, so walking it is table lookups (no inflating, no id hashing), and
+//! a generation number bounds the walk exactly. Commits newer than the graph
+//! are read as objects and bounded by date, as git does without a graph.
+
+use std::collections::{BinaryHeap, HashSet};
+
+use git2::Oid;
+
+use crate::error::Result;
+use crate::repo::git::Git;
+
+/// A commit in a walk: its commit-graph position when the graph holds it
+/// (parents of such a commit always are too), else its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    Graph(u32),
+    Loose(Oid),
+}
+
+/// Clock-skew allowance for date-bounded walks (git uses the same day).
+pub const SLACK_SECONDS: i64 = 86_400;
+
+/// Where a walk may stop: every commit that could reach the target is
+/// ordered above it.
+#[derive(Debug, Clone, Copy)]
+enum Bound {
+    /// Graph commits with a generation above this, and every loose commit.
+    Generation(u64),
+    /// Loose commits at or after this date; graph commits never reach a
+    /// loose one.
+    LooseSince(i64),
+    /// Commits at or after this date (no generation numbers).
+    Since(i64),
+}
+
+/// A walk's ordering of commits: (generation class, commit time). Loose
+/// commits sort above every graph commit, as git gives them an infinite
+/// generation; without generations every class is 0 and dates order alone.
+type Key = (u64, i64);
+
+impl Bound {
+    fn admits(self, (generation, time): Key) -> bool {
+        match self {
+            Bound::Generation(g) => generation > g,
+            Bound::LooseSince(t) => generation == u64::MAX && time >= t,
+            Bound::Since(t) => time >= t,
+        }
+    }
+}
+
+impl Git {
+    /// The walk name of a commit.
+    pub fn node(&self, oid: Oid) -> Node {
+        match self.commit_graph().and_then(|g| g.position(oid)) {
+            Some(pos) => Node::Graph(pos),
+            None => Node::Loose(oid),
+        }
+    }
+
+    pub fn node_id(&self, node: Node) -> Oid {
+        match (node, self.commit_graph()) {
+            (Node::Graph(pos), Some(g)) => g.oid(pos),
+            (Node::Loose(oid), _) => oid,
+            (Node::Graph(_), None) => Oid::ZERO_SHA1,
+        }
+    }
+
+    /// Parents of a commit, in order, appended to `out`.
+    pub fn node_parents(&self, node: Node, out: &mut Vec<Node>) -> Result<()> {
+        match (node, self.commit_graph()) {
+            (Node::Graph(pos), Some(g)) => {
+                let mut positions = Vec::with_capacity(2);
+                g.parents(pos, &mut positions);
+                out.extend(positions.into_iter().map(Node::Graph));
+            }
+            (Node::Loose(oid), _) => {
+                let commit = self.repo.find_commit(oid)?;
+                out.extend(commit.parent_ids().map(|p| self.node(p)));
+            }
+            (Node::Graph(_), None) => {}
+        }
+        Ok(())
+    }
+
+    pub fn node_time(&self, node: Node) -> Result<i64> {
+        match (node, self.commit_graph()) {
+            (Node::Graph(pos), Some(g)) => Ok(g.commit_time(pos)),
+            _ => self.commit_time(self.node_id(node)),
+        }
+    }
+
+    pub fn node_tree(&self, node: Node) -> Result<Oid> {
+        match (node, self.commit_graph()) {
+            (Node::Graph(pos), Some(g)) => Ok(g.tree(pos)),
+            _ => Ok(self.repo.find_commit(self.node_id(node))?.tree_id()),
+        }
+    }
+
+    fn node_key(&self, node: Node) -> Result<Key> {
+        let graph = self.commit_graph().filter(|g| g.has_generations());
+        Ok(match (node, graph) {
+            (Node::Graph(pos), Some(g)) => (g.generation(pos), g.commit_time(pos)),
+            (Node::Loose(_), Some(_)) => (u64::MAX, self.node_time(node)?),
+            (_, None) => (0, self.node_time(node)?),
+        })
+    }
+
+    /// The bound for a target, and for date bounds the target's own date:
+    /// commits older than it can only reach it through clock skew, so they
+    /// are walked last.
+    fn bound(&self, target: Node) -> Result<(Bound, Option<i64>)> {
+        let (generation, time) = self.node_key(target)?;
+        Ok(match generation {
+            u64::MAX => (Bound::LooseSince(time - SLACK_SECONDS), Some(time)),
+            0 => (Bound::Since(time - SLACK_SECONDS), Some(time)),
+            g => (Bound::Generation(g), None),
+        })
+    }
+
+    /// A reachability oracle from one or more tips; see [`Reach`].
+    pub fn reach(&self, tips: &[Oid]) -> Result<Reach<'_>> {
+        let mut reach = Reach {
+            git: self,
+            stack: Vec::new(),
+            parked: BinaryHeap::new(),
+            seen: HashSet::new(),
+            scratch: Vec::new(),
+        };
+        // Pushed in reverse so the first tip is walked first.
+        for &tip in tips.iter().rev() {
+            let node = self.node(tip);
+            if reach.seen.insert(node) {
+                reach.stack.push((self.node_key(node)?, node));
+            }
+        }
+        Ok(reach)
+    }
+}
+
+/// Answers "is X an ancestor of the tips?" for many X with one shared walk.
+///
+/// Each question walks only commits that could still reach X: above X's
+/// generation with a commit-graph, else down to a day before X's date (the
+/// heuristic git itself uses without one). The walk is depth first along
+/// first parents, so an old X reached through a merge (a stable tag behind a
+/// sync merge, thousands of commits back by date) costs the first-parent
+/// chain down to it, not everything newer. Commits below one question's
+/// bound are parked for the next question, so questions share the work.
+pub struct Reach<'g> {
+    git: &'g Git,
+    /// Reached, not expanded yet; the last pushed is expanded next.
+    stack: Vec<(Key, Node)>,
+    /// Reached but below every bound asked so far; highest first.
+    parked: BinaryHeap<(Key, Node)>,
+    /// Every commit known reachable (queued, parked or expanded).
+    seen: HashSet<Node>,
+    scratch: Vec<Node>,
+}
+
+impl Reach<'_> {
+    pub fn contains(&mut self, oid: Oid) -> Result<bool> {
+        let node = self.git.node(oid);
+        self.contains_node(node)
+    }
+
+    pub fn contains_node(&mut self, target: Node) -> Result<bool> {
+        if self.seen.contains(&target) {
+            return Ok(true);
+        }
+        let (bound, target_time) = self.git.bound(target)?;
+        while self.parked.peek().is_some_and(|(k, _)| bound.admits(*k)) {
+            if let Some(entry) = self.parked.pop() {
+                self.stack.push(entry);
+            }
+        }
+        // Commits in the skew allowance (older than the target, within a
+        // day): walked only once everything newer is done.
+        let mut skew_band = Vec::new();
+        let mut in_band = false;
+        loop {
+            let Some((key, node)) = self.stack.pop() else {
+                if in_band || skew_band.is_empty() {
+                    break;
+                }
+                in_band = true;
+                self.stack.append(&mut skew_band);
+                continue;
+            };
+            if !bound.admits(key) {
+                self.parked.push((key, node));
+                continue;
+            }
+            if !in_band && target_time.is_some_and(|t| key.1 < t) {
+                skew_band.push((key, node));
+                continue;
+            }
+            self.scratch.clear();
+            self.git.node_parents(node, &mut self.scratch)?;
+            let mut found = false;
+            // Reversed: the first parent ends on top of the stack.
+            for i in (0..self.scratch.len()).rev() {
+                let parent = self.scratch[i];
+                if self.seen.insert(parent) {
+                    found |= parent == target;
+                    self.stack.push((self.git.node_key(parent)?, parent));
+                }
+            }
+            if found {
+                self.stack.append(&mut skew_band);
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}

@@ -122,7 +122,7 @@ fn unmerged_paths(fork: &Fork) -> Result<HashSet<String>> {
 
 /// Read the index's conflicts into the state, each with its policy.
 fn record_conflicts(fork: &Fork, rules: &Rules, state: &mut State) -> Result<()> {
-    let found = conflicts::collect(&fork.git.repo, &state.sides)?;
+    let found = conflicts::collect(&fork.git, &state.sides)?;
     for c in found {
         if state.record(&c.path).is_some() {
             continue;
@@ -163,6 +163,14 @@ fn apply_policies(fork: &Fork, state: &mut State) -> Result<usize> {
         let Some(side) = r.policy.side() else {
             continue;
         };
+        if r.conflict.kind == conflicts::Kind::Submodule && !r.policy.whole_file() {
+            return Err(Error::refused(format!(
+                "{} is a submodule (gitlink) and policy `{}` merges hunks, which a submodule has \
+                 not: give it a whole-file policy (`upstream-file` or `fork-file`) or `manual`",
+                r.conflict.path,
+                r.policy.name()
+            )));
+        }
         let choice = if r.policy.whole_file() {
             Choice::File(side)
         } else {

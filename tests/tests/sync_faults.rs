@@ -540,3 +540,62 @@ fn submodule_conflicts_have_their_own_kind_and_refuse_hunk_policies() {
     );
     assert_eq!(snapshot(&f), before);
 }
+
+#[test]
+fn xtask_release_survives_a_fault_at_every_git_step_and_resumes() {
+    use carto_tests::github_releases::Releases;
+    use carto_tests::github_server::GitHubServer;
+    const NEXT: &str = "carto-v1.75.2-0.1.1";
+    for (sub, mode) in [
+        ("tag", Mode::Fail),
+        ("push", Mode::Fail),
+        ("push", Mode::After),
+    ] {
+        let mut nth = 1;
+        loop {
+            let f = Fixture::new();
+            f.git(&f.work, &["config", "carto.github.repo", "acme/litellm"]);
+            f.commit_file(
+                &f.work,
+                "carto_proxy.py",
+                "t = 30\n",
+                "fix(proxy): timeouts",
+            );
+            f.git(&f.work, &["push", "--quiet", "origin", "carto/main"]);
+            let prod = f.rev("carto/main");
+            let server = GitHubServer::start();
+            let releases = Releases::mount(&server, "acme", "litellm", f.origin.clone(), &[NEXT]);
+            let fault = FaultGit::install(&f);
+            fault.reset();
+            let run = Run::from(
+                fault
+                    .program(
+                        &f,
+                        "xtask",
+                        Some((sub, nth, mode)),
+                        &["release", "patch", "--no-images"],
+                    )
+                    .envs(server.env().iter().map(|(k, v)| (k, v)))
+                    .output()
+                    .unwrap(),
+            );
+            if fault.calls() < nth {
+                run.ok();
+                break;
+            }
+            let what = format!("release: git {sub} #{nth} ({mode:?})");
+            assert!(!run.stderr.contains("panicked"), "{what}: {}", run.stderr);
+            assert_eq!(f.rev("carto/main"), prod, "{what}");
+            // The same command, without the fault, finishes the release once.
+            let again = f.xtask_env(&server.env(), &["release", "patch", "--no-images"]);
+            assert_eq!(again.code, 0, "{what}: {}\n{}", again.stdout, again.stderr);
+            assert_eq!(
+                f.git(&f.origin, &["rev-parse", &format!("{NEXT}^{{commit}}")]),
+                prod,
+                "{what}"
+            );
+            assert_eq!(releases.all().len(), 1, "{what}");
+            nth += 1;
+        }
+    }
+}

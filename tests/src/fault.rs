@@ -104,8 +104,20 @@ impl FaultGit {
     pub fn command(&self, f: &Fixture, at: Option<(&str, u32, Mode)>, args: &[&str]) -> Command {
         // `git carto` would put git's exec-path first on PATH and hide the
         // wrapper from git-carto: run the binary itself.
-        let carto = crate::bin_dir().join("git-carto");
-        let mut cmd = f.command(carto.to_str().unwrap(), &f.work);
+        self.program(f, "git-carto", at, args)
+    }
+
+    /// `<binary> <args>` (`git-carto` or `xtask`, from the build) in `f.work`
+    /// with the wrapper as its git.
+    pub fn program(
+        &self,
+        f: &Fixture,
+        binary: &str,
+        at: Option<(&str, u32, Mode)>,
+        args: &[&str],
+    ) -> Command {
+        let bin = crate::bin_dir().join(binary);
+        let mut cmd = f.command(bin.to_str().unwrap(), &f.work);
         let path = cmd
             .get_envs()
             .find(|(k, _)| *k == "PATH")

@@ -407,3 +407,195 @@ fn the_stop_message_and_status_list_the_same_conflicts() {
     assert_eq!(stopped, listed, "{}", out.stdout);
     assert_eq!(listed, ["c.txt", "docs/guide.md"]);
 }
+
+/// Statuses of every recorded conflict: (path, kind).
+fn kinds(f: &Fixture) -> Vec<(String, String)> {
+    let j = f.carto(&["sync", "--status", "--json"]).ok().json();
+    j["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["path"].as_str().unwrap().to_string(),
+                p["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn type_and_directory_collisions_are_not_paired_into_a_rename() {
+    let mut files = base_files();
+    files.push(("cfg", "a\nb\n".into()));
+    let f = fork_with(&files);
+    let s = src(&f);
+    std::fs::remove_file(s.join("cfg")).unwrap();
+    std::os::unix::fs::symlink("c.txt", s.join("cfg")).unwrap();
+    f.git(&s, &["add", "cfg"]);
+    upstream_commit(
+        &f,
+        &[("thing/x", Some("upstream dir\n".into()))],
+        "feat: up",
+    );
+    f.upstream_release("1.1.0", None);
+    fork_commit(
+        &f,
+        &[
+            ("cfg", Some("a\nFORK\n".into())),
+            ("thing", Some("fork file\n".into())),
+        ],
+        "feat: fork",
+    );
+    f.carto(&["sync", "--no-push"]).fails(1);
+    let found = kinds(&f);
+    assert!(found.iter().all(|(_, k)| k != "rename/rename"), "{found:?}");
+    // Every unmerged path is in exactly one conflict of its own.
+    let unmerged = f.git(&f.work, &["diff", "--name-only", "--diff-filter=U"]);
+    let mut paths: Vec<String> = found.iter().map(|(p, _)| p.clone()).collect();
+    paths.sort();
+    let mut expected: Vec<String> = unmerged.lines().map(str::to_string).collect();
+    expected.sort();
+    expected.dedup();
+    assert_eq!(paths, expected);
+    assert!(paths.iter().any(|p| p.starts_with("thing~")), "{paths:?}");
+    assert_eq!(file(&f, "thing/x"), "upstream dir\n");
+    let aside = paths.iter().find(|p| p.starts_with("thing~")).unwrap();
+    assert_eq!(file(&f, aside), "fork file\n");
+}
+
+#[test]
+fn a_real_rename_rename_is_still_paired() {
+    let f = one_conflict();
+    rename(&f, &src(&f), "docs/guide.md", "docs/guide-upstream.md");
+    upstream_commit(&f, &[], "refactor: upstream renames the guide");
+    f.upstream_release("1.2.0", None);
+    let w = f.work.clone();
+    rename(&f, &w, "docs/guide.md", "docs/guide-fork.md");
+    fork_commit(
+        &f,
+        &[("thing", Some("fork only\n".into()))],
+        "refactor: fork renames the guide",
+    );
+    f.carto(&["sync", "--no-push"]).fails(1);
+    let found = kinds(&f);
+    assert!(
+        found.contains(&("docs/guide.md".into(), "rename/rename".into())),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn submodule_conflicts_have_their_own_kind_and_refuse_hunk_policies() {
+    let f = fork_with(&base_files());
+    let link = |dir: &std::path::Path, id: &str| {
+        f.git(
+            dir,
+            &[
+                "update-index",
+                "--add",
+                "--cacheinfo",
+                &format!("160000,{id},vendor/lib"),
+            ],
+        );
+    };
+    let s = src(&f);
+    link(&s, "1111111111111111111111111111111111111111");
+    upstream_commit(&f, &[], "chore: vendor lib");
+    f.upstream_release("1.1.0", None);
+    // The fork pins the submodule elsewhere, on top of the same base.
+    f.git(&f.work, &["fetch", "--quiet", "upstream"]);
+    link(&f.work, "2222222222222222222222222222222222222222");
+    fork_commit(&f, &[], "chore: pin vendor lib");
+    link(&s, "3333333333333333333333333333333333333333");
+    upstream_commit(&f, &[], "chore: bump vendor lib");
+    f.upstream_release("1.2.0", None);
+
+    // No policy: manual, of kind submodule, never offered `e`dit.
+    let out = f.carto(&["sync", "--no-push"]).fails(1);
+    assert!(out.stdout.contains("manual: vendor/lib"), "{}", out.stdout);
+    assert!(kinds(&f).contains(&("vendor/lib".into(), "submodule".into())));
+    let walk = f.carto(&["sync", "--resolve", "--interactive"]);
+    assert!(walk.stdout.contains("vendor/lib"), "{}", walk.stdout);
+    assert!(!walk.stdout.contains("[e]dit"), "{}", walk.stdout);
+    f.carto(&["sync", "--abort"]).ok();
+
+    // A hunk policy cannot merge a gitlink: a clear refusal, nothing changed.
+    f.write(
+        &f.work,
+        ".gitcarto",
+        "[resolve \"upstream\"]\n\tpath = vendor/**\n",
+    );
+    f.git(&f.work, &["add", ".gitcarto"]);
+    f.git(
+        &f.work,
+        &["commit", "--quiet", "--no-verify", "-m", "chore: policy"],
+    );
+    let before = snapshot(&f);
+    let out = f.carto(&["sync", "--no-push"]).fails(1);
+    assert!(
+        out.stderr.contains("vendor/lib is a submodule") && out.stderr.contains("upstream-file"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(snapshot(&f), before);
+}
+
+#[test]
+fn xtask_release_survives_a_fault_at_every_git_step_and_resumes() {
+    use carto_tests::github_releases::Releases;
+    use carto_tests::github_server::GitHubServer;
+    const NEXT: &str = "carto-v1.75.2-0.1.1";
+    for (sub, mode) in [
+        ("tag", Mode::Fail),
+        ("push", Mode::Fail),
+        ("push", Mode::After),
+    ] {
+        let mut nth = 1;
+        loop {
+            let f = Fixture::new();
+            f.git(&f.work, &["config", "carto.github.repo", "acme/litellm"]);
+            f.commit_file(
+                &f.work,
+                "carto_proxy.py",
+                "t = 30\n",
+                "fix(proxy): timeouts",
+            );
+            f.git(&f.work, &["push", "--quiet", "origin", "carto/main"]);
+            let prod = f.rev("carto/main");
+            let server = GitHubServer::start();
+            let releases = Releases::mount(&server, "acme", "litellm", f.origin.clone(), &[NEXT]);
+            let fault = FaultGit::install(&f);
+            fault.reset();
+            let run = Run::from(
+                fault
+                    .program(
+                        &f,
+                        "xtask",
+                        Some((sub, nth, mode)),
+                        &["release", "patch", "--no-images"],
+                    )
+                    .envs(server.env().iter().map(|(k, v)| (k, v)))
+                    .output()
+                    .unwrap(),
+            );
+            if fault.calls() < nth {
+                run.ok();
+                break;
+            }
+            let what = format!("release: git {sub} #{nth} ({mode:?})");
+            assert!(!run.stderr.contains("panicked"), "{what}: {}", run.stderr);
+            assert_eq!(f.rev("carto/main"), prod, "{what}");
+            // The same command, without the fault, finishes the release once.
+            let again = f.xtask_env(&server.env(), &["release", "patch", "--no-images"]);
+            assert_eq!(again.code, 0, "{what}: {}\n{}", again.stdout, again.stderr);
+            assert_eq!(
+                f.git(&f.origin, &["rev-parse", &format!("{NEXT}^{{commit}}")]),
+                prod,
+                "{what}"
+            );
+            assert_eq!(releases.all().len(), 1, "{what}");
+            nth += 1;
+        }
+    }
+}

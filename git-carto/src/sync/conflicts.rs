@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use super::sides::Sides;
 use crate::error::Result;
+use crate::repo::git::Git;
+
+/// The mode git gives a submodule's entry (a gitlink).
+const GITLINK: u32 = 0o160000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Kind {
@@ -36,6 +40,10 @@ pub enum Kind {
     /// Upstream deleted, the fork renamed.
     #[serde(rename = "delete/rename")]
     DeleteRename,
+    /// A submodule (gitlink) that each side points at a different commit:
+    /// no text, no hunks, never edited; only a side's commit can be taken.
+    #[serde(rename = "submodule")]
+    Submodule,
     /// A path only one side has, left over from a type or rename collision.
     #[serde(rename = "other")]
     Other,
@@ -51,6 +59,7 @@ impl Kind {
             Kind::RenameRename => "rename/rename",
             Kind::RenameDelete => "rename/delete",
             Kind::DeleteRename => "delete/rename",
+            Kind::Submodule => "submodule",
             Kind::Other => "other",
         }
     }
@@ -70,6 +79,7 @@ impl Kind {
             Kind::RenameRename => "renamed differently on each side",
             Kind::RenameDelete => "renamed on the upstream side, deleted on the fork side",
             Kind::DeleteRename => "deleted on the upstream side, renamed on the fork side",
+            Kind::Submodule => "a submodule each side points at a different commit",
             Kind::Other => "present on one side only after a collision",
         }
     }
@@ -134,14 +144,15 @@ struct Stages {
 }
 
 /// Every unmerged path of the index, grouped into conflicts with their kind.
-pub fn collect(repo: &Repository, sides: &Sides) -> Result<Vec<Conflict>> {
-    let mut index = repo.index()?;
+pub fn collect(git: &Git, sides: &Sides) -> Result<Vec<Conflict>> {
+    let mut index = git.repo.index()?;
     index.read(true)?;
-    collect_in(repo, &index, sides)
+    collect_in(git, &index, sides)
 }
 
 /// Like [`collect`], for any index (the forecast's, built in memory).
-pub fn collect_in(repo: &Repository, index: &git2::Index, sides: &Sides) -> Result<Vec<Conflict>> {
+pub fn collect_in(git: &Git, index: &git2::Index, sides: &Sides) -> Result<Vec<Conflict>> {
+    let repo = &git.repo;
     let mut by_path: BTreeMap<String, Stages> = BTreeMap::new();
     for entry in index.iter() {
         let stage = (entry.flags >> 12) & 0x3;
@@ -206,6 +217,11 @@ pub fn collect_in(repo: &Repository, index: &git2::Index, sides: &Sides) -> Resu
             }
             (None, None, None) => continue,
         };
+        let gitlink = [&s.base, &up, &fk]
+            .into_iter()
+            .flatten()
+            .any(|e| e.mode == GITLINK);
+        let kind = if gitlink { Kind::Submodule } else { kind };
         out.push(Conflict {
             path: path.clone(),
             kind,
@@ -216,7 +232,14 @@ pub fn collect_in(repo: &Repository, index: &git2::Index, sides: &Sides) -> Resu
             binary: false,
         });
     }
-    out.extend(pair_renames(repo, sides, base_only, up_only, fork_only)?);
+    let records = if up_only.is_empty() || fork_only.is_empty() {
+        Vec::new()
+    } else {
+        rename_records(git, sides)
+    };
+    out.extend(pair_renames(
+        repo, sides, &records, base_only, up_only, fork_only,
+    )?);
     for c in &mut out {
         c.binary = [&c.upstream, &c.fork, &c.base]
             .into_iter()
@@ -227,13 +250,58 @@ pub fn collect_in(repo: &Repository, index: &git2::Index, sides: &Sides) -> Resu
     Ok(out)
 }
 
-/// Group the single-stage paths of rename/rename conflicts. git records the
-/// merged text at both new paths, so the two new paths share a blob; the base
-/// path is the one whose content is closest. Each side's own file comes from
-/// its commit, not from the index (which holds the merged text with markers).
+/// git's own rename/rename records for the merge in progress, as (base,
+/// upstream side's path, fork side's path): `git merge-tree` redoes the
+/// merge in memory and lists each conflict with its paths. Single-stage paths
+/// are also what type and file/directory collisions leave (`thing~<label>`),
+/// so pairing by guesswork joined unrelated files; without a record (an old
+/// git, no MERGE_HEAD) nothing is paired.
+fn rename_records(git: &Git, sides: &Sides) -> Vec<(String, String, String)> {
+    let (Some(head), Some(merge_head)) = (git.head_id(), git.merge_head()) else {
+        return Vec::new();
+    };
+    let Ok((_, out)) = git.run_status(&[
+        "merge-tree",
+        "--write-tree",
+        "--name-only",
+        "-z",
+        &head.to_string(),
+        &merge_head.to_string(),
+    ]) else {
+        return Vec::new();
+    };
+    // <tree> NUL <conflicted paths> NUL NUL, then messages:
+    // <count> NUL <path>... NUL <type> NUL <message> NUL
+    let Some((_, messages)) = out.stdout.split_once("\0\0") else {
+        return Vec::new();
+    };
+    let mut fields = messages.split('\0');
+    let mut records = Vec::new();
+    while let Some(count) = fields.next().and_then(|n| n.parse::<usize>().ok()) {
+        let paths: Vec<&str> = fields.by_ref().take(count).collect();
+        let kind = fields.next().unwrap_or_default();
+        let _message = fields.next();
+        if kind == "CONFLICT (rename/rename)" && paths.len() == 3 {
+            let (base, on_head, on_merge) = (paths[0], paths[1], paths[2]);
+            let (up, fk) = if sides.upstream_is_head {
+                (on_head, on_merge)
+            } else {
+                (on_merge, on_head)
+            };
+            records.push((base.to_string(), up.to_string(), fk.to_string()));
+        }
+    }
+    records
+}
+
+/// Group the single-stage paths of rename/rename conflicts by git's records;
+/// every other single-stage path is a conflict of its own. Each side's own
+/// file comes from its commit, not from the index (which holds the merged
+/// text with markers).
 fn pair_renames(
     repo: &Repository,
     sides: &Sides,
+    records: &[(String, String, String)],
     mut base_only: Vec<Entry>,
     up_only: Vec<Entry>,
     mut fork_only: Vec<Entry>,
@@ -253,10 +321,8 @@ fn pair_renames(
     let mut out = Vec::new();
     let mut used_base: HashSet<usize> = HashSet::new();
     for u in up_only {
-        let partner = fork_only
-            .iter()
-            .position(|f| f.id == u.id)
-            .or_else(|| (fork_only.len() == 1).then_some(0));
+        let record = records.iter().find(|r| r.1 == u.path);
+        let partner = record.and_then(|r| fork_only.iter().position(|f| f.path == r.2));
         let Some(fi) = partner else {
             out.push(single(u, Some(true)));
             continue;
@@ -264,7 +330,9 @@ fn pair_renames(
         let f = fork_only.remove(fi);
         let upstream = side_entry(&up_tree, &u);
         let fork = side_entry(&fork_tree, &f);
-        let bi = best_base(repo, &base_only, &used_base, &[u.id, upstream.id, fork.id]);
+        let base_path = record.map(|r| r.0.as_str()).unwrap_or_default();
+        let bi = (0..base_only.len())
+            .find(|i| !used_base.contains(i) && base_only[*i].path == base_path);
         let mut paths = Vec::new();
         let base = bi.map(|i| {
             used_base.insert(i);
@@ -320,37 +388,6 @@ fn single(e: Entry, upstream: Option<bool>) -> Conflict {
         fork: (!is_up).then_some(e),
         binary: false,
     }
-}
-
-/// The base path whose blob equals one of `ids`, else the most similar text.
-fn best_base(
-    repo: &Repository,
-    candidates: &[Entry],
-    used: &HashSet<usize>,
-    ids: &[Oid],
-) -> Option<usize> {
-    let free: Vec<usize> = (0..candidates.len())
-        .filter(|i| !used.contains(i))
-        .collect();
-    if let Some(&i) = free.iter().find(|&&i| ids.contains(&candidates[i].id)) {
-        return Some(i);
-    }
-    if free.len() <= 1 {
-        return free.first().copied();
-    }
-    let target = repo.find_blob(*ids.last()?).ok()?;
-    let target = String::from_utf8_lossy(target.content()).into_owned();
-    free.into_iter()
-        .map(|i| {
-            let text = repo
-                .find_blob(candidates[i].id)
-                .map(|b| String::from_utf8_lossy(b.content()).into_owned())
-                .unwrap_or_default();
-            let ratio = similar::TextDiff::from_lines(&text, &target).ratio();
-            (i, ratio)
-        })
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(i, _)| i)
 }
 
 pub fn is_binary(repo: &Repository, id: Oid) -> bool {

@@ -82,7 +82,7 @@ pub fn compute(
         })?;
     }
     let rules = Rules::from_config(&fork.config)?;
-    let records: Vec<Record> = conflicts::collect_in(repo, &index, &sides)?
+    let records: Vec<Record> = conflicts::collect_in(&fork.git, &index, &sides)?
         .into_iter()
         .map(|c| {
             let d = rules.decide(c.match_paths());

@@ -134,7 +134,7 @@ fn unmerged_paths(fork: &Fork) -> Result<HashSet<String>> {
 
 /// Read the index's conflicts into the state, each with its policy.
 fn record_conflicts(fork: &Fork, rules: &Rules, state: &mut State) -> Result<()> {
-    let found = conflicts::collect(&fork.git.repo, &state.sides)?;
+    let found = conflicts::collect(&fork.git, &state.sides)?;
     for c in found {
         if state.record(&c.path).is_some() {
             continue;

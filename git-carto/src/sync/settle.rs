@@ -12,7 +12,7 @@ use super::resolve::{self, Change, Choice};
 use super::sides::Sides;
 use super::state::Record;
 use super::verify::{dropped_lines, ranges};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::repo::fork::Fork;
 
 /// A policy's decision for one record.
@@ -47,6 +47,14 @@ pub fn plan(fork: &Fork, sides: &Sides, records: &[Record]) -> Result<Settled> {
         let Some(side) = r.policy.side() else {
             continue;
         };
+        if r.conflict.kind == super::conflicts::Kind::Submodule && !r.policy.whole_file() {
+            return Err(Error::refused(format!(
+                "{} is a submodule (gitlink) and policy `{}` merges hunks, which a submodule has \
+                 not: give it a whole-file policy (`upstream-file` or `fork-file`) or `manual`",
+                r.conflict.path,
+                r.policy.name()
+            )));
+        }
         let choice = if r.policy.whole_file() {
             Choice::File(side)
         } else {

@@ -67,6 +67,7 @@ pub fn run(
         loop {
             let editable = !c.binary
                 && c.kind != super::conflicts::Kind::RenameRename
+                && c.kind != super::conflicts::Kind::Submodule
                 && (c.upstream.is_some() || c.fork.is_some());
             write!(
                 w.out,

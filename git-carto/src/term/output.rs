@@ -1,13 +1,13 @@
 //! Human output: colour decisions and small styling helpers. Colour follows
 //! the conventions users expect from git: `NO_COLOR` wins, `CLICOLOR_FORCE`
-//! forces, then git's `color.ui`, then whether stdout is a terminal.
+//! forces, then git's `color.ui` (`git -c` first), then whether stdout is a terminal.
 
 use std::io::IsTerminal;
 
 use owo_colors::OwoColorize;
 
 use crate::error::{Error, Result};
-use crate::term::safe;
+use crate::term::{git_c, safe};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -69,12 +69,17 @@ fn color_enabled(repo: Option<&git2::Repository>, tty: bool) -> bool {
     if std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0") {
         return true;
     }
-    let ui = repo
-        .and_then(|r| r.config().ok())
-        .and_then(|c| c.get_string("color.ui").ok())
-        .map(|s| s.to_ascii_lowercase());
+    // `git -c color.ui=...` first: git2 does not read it (see `git_c`); a
+    // bare `-c color.ui` is git's implicit true, i.e. `auto`.
+    let ui = match git_c::lookup("color.ui") {
+        Some(value) => value,
+        None => repo
+            .and_then(|r| r.config().ok())
+            .and_then(|c| c.get_string("color.ui").ok()),
+    }
+    .map(|s| s.to_ascii_lowercase());
     match ui.as_deref() {
-        Some("false" | "never") => false,
+        Some("false" | "never" | "no" | "off" | "0") => false,
         Some("always") => true,
         _ => tty,
     }

@@ -1,9 +1,11 @@
 //! The one configuration loader.
 //!
-//! Values come from three layers, later wins: built-in defaults (the process
+//! Values come from four layers, later wins: built-in defaults (the process
 //! document, so the first user needs no file), the repository's `.gitcarto`
-//! (git-config syntax, read with git2's parser like `.gitmodules`), and the
-//! repository's own git config under `carto.<key>`, so a single clone can differ.
+//! (git-config syntax, read with git2's parser like `.gitmodules`), the
+//! repository's own git config under `carto.<key>`, so a single clone can differ,
+//! and `git -c carto.<key>=...` for one run (git passes it in the environment,
+//! which git2 does not read: [`crate::term::git_c`]).
 //! Every key is declared once in [`KEYS`]; unknown keys and bad values are errors
 //! that name the file and line, because a typo silently ignored is a wrong release.
 
@@ -24,6 +26,8 @@ pub enum Source {
     Default,
     File(PathBuf),
     GitConfig,
+    /// `git -c carto.<key>=...` (or `git --config-env`, `GIT_CONFIG_COUNT`).
+    CommandLine,
 }
 
 impl std::fmt::Display for Source {
@@ -32,6 +36,7 @@ impl std::fmt::Display for Source {
             Source::Default => f.write_str("default"),
             Source::File(p) => write!(f, "{}", p.display()),
             Source::GitConfig => f.write_str("git config"),
+            Source::CommandLine => f.write_str("git -c"),
         }
     }
 }
@@ -64,7 +69,7 @@ impl Config {
     }
 
     /// Load for a repository: defaults, then `<workdir>/.gitcarto`, then `carto.*`
-    /// from the repository's git config.
+    /// from the repository's git config, then `git -c carto.*`.
     pub fn load(repo: &git2::Repository) -> Result<Self> {
         let mut config = Config::defaults();
         let mut problems = Vec::new();
@@ -90,6 +95,23 @@ impl Config {
         problems.extend(config.apply_layer(layer, Source::GitConfig, |key| {
             format!("git config carto.{key}")
         }));
+        match crate::term::git_c::from_env() {
+            Ok(settings) => {
+                let layer = settings
+                    .into_iter()
+                    .filter_map(|(key, value)| {
+                        let (section, rest) = key.split_once('.')?;
+                        section
+                            .eq_ignore_ascii_case("carto")
+                            .then(|| (rest.to_string(), value.unwrap_or_else(|| "true".into())))
+                    })
+                    .collect();
+                problems.extend(config.apply_layer(layer, Source::CommandLine, |key| {
+                    format!("git -c carto.{key}")
+                }));
+            }
+            Err(e) => problems.push(e),
+        }
         problems.extend(config.combination_problems());
         if problems.is_empty() {
             Ok(config)
@@ -127,6 +149,7 @@ impl Config {
                 }
             }
             Some(Source::GitConfig) => format!("git config carto.{key}"),
+            Some(Source::CommandLine) => format!("git -c carto.{key}"),
             _ => format!("default {key}"),
         }
     }

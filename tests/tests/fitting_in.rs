@@ -676,9 +676,10 @@ fn quiet_and_verbose_work_on_every_command() {
             // A healthy fork: every command succeeds, whatever the verbosity.
             assert_eq!(out.code, 0, "{full:?}: {}", out.stderr);
             assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+            // `feature x` again must start from scratch.
+            f.git(&f.work, &["switch", "--quiet", "carto/main"]);
+            let _ = f.run_git(&f.work, &["branch", "-D", "feature/x"]);
         }
-        f.git(&f.work, &["switch", "--quiet", "carto/main"]);
-        let _ = f.run_git(&f.work, &["branch", "-D", "feature/x"]);
     }
     f.carto(&["--quiet", "--verbose", "status"]).fails(2);
     // Quiet leaves out what was not asked for; verbose shows the git commands.

@@ -129,3 +129,19 @@ fn regenerate_without_a_command_is_a_usage_error_before_anything_moves() {
     assert!(out.stderr.contains("resolve.regenerate"), "{}", out.stderr);
     assert_eq!(snapshot(&f), before);
 }
+
+#[test]
+fn continue_with_regenerate_retries_after_a_failure() {
+    let f = artifact_conflict("test -f ui/src/ready && sh build.sh");
+    f.carto(&["sync", "--no-push", "--regenerate"]).fails(1);
+    // The person fixes what the command needed, then retries.
+    f.write(&f.work, "ui/src/ready", "");
+    let j = f
+        .carto(&["sync", "--continue", "--regenerate", "--json"])
+        .ok()
+        .json();
+    assert_eq!(j["outcome"], "committed", "{j}");
+    let committed = f.git(&f.work, &["show", "HEAD:ui/build/app.js"]);
+    assert_eq!(committed.trim_end(), "built: hello upstream");
+    assert_eq!(j["audit"]["regenerate"]["ran"], true, "{j}");
+}

@@ -47,6 +47,10 @@ pub struct Args {
     /// chooses (the release production really contains; see the report).
     #[arg(long, value_name = "rev", conflicts_with_all = ["resolve", "continue_", "abort", "status"])]
     base: Option<String>,
+    /// Run `resolve.regenerate` (e.g. the UI build) before committing the
+    /// merge and commit the artifact paths it rebuilt (also with --continue).
+    #[arg(long, conflicts_with_all = ["resolve", "abort", "status", "dry_run"])]
+    regenerate: bool,
     /// Walk manual paths even when stdin is not a terminal (scripted answers).
     #[arg(long, conflicts_with = "no_interactive")]
     interactive: bool,
@@ -87,7 +91,7 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
         return Ok(0);
     }
     if a.continue_ {
-        let out = sync::continue_cmd(fork, a.accept_findings, &mut progress)?;
+        let out = sync::continue_cmd(fork, a.accept_findings, a.regenerate, &mut progress)?;
         return finish(&out, json, quiet, verbose, style);
     }
     if a.resolve {
@@ -123,6 +127,7 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
         pr: a.pr,
         supersede: a.supersede,
         base: a.base,
+        regenerate: a.regenerate,
     };
     let out = sync::start(fork, &opts, &mut progress)?;
     finish(&out, json, quiet, verbose, style)

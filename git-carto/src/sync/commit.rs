@@ -24,6 +24,7 @@ pub(super) fn try_commit(
             findings: Vec::new(),
         }));
     }
+    regenerate_if_asked(fork, state)?;
     let rules = Rules::from_config(&fork.config)?;
     let intents = verify::intents_from(&rules, Some(state), None);
     let v = verify::verify(fork, &state.sides, Target::Index, &intents)?;
@@ -46,6 +47,26 @@ pub(super) fn try_commit(
         .head_id()
         .ok_or_else(|| Error::refused("no commit after git commit"))?;
     Ok(Ok((commit, v)))
+}
+
+/// `--regenerate`: rebuild the artifacts once nothing is unmerged, before
+/// verify; a failure keeps the sync in progress without the request.
+fn regenerate_if_asked(fork: &Fork, state: &mut State) -> Result<()> {
+    if !state.regenerate || state.regenerated.as_ref().is_some_and(|r| r.ran) {
+        return Ok(());
+    }
+    let command = regenerate::require(fork)?;
+    match regenerate::run(fork, &command) {
+        Ok(r) => {
+            state.regenerated = Some(r);
+            state.save(&fork.git)
+        }
+        Err(e) => {
+            state.regenerate = false;
+            state.save(&fork.git)?;
+            Err(e)
+        }
+    }
 }
 
 pub(super) fn commit_message(fork: &Fork, state: &State) -> String {

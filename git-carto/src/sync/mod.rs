@@ -18,6 +18,7 @@ pub mod mirror;
 pub mod policy;
 pub mod pr;
 pub mod provenance;
+pub mod regenerate;
 pub mod render;
 pub mod report;
 pub mod resolve;
@@ -68,6 +69,8 @@ pub struct Options {
     pub supersede: bool,
     /// `--base <rev>`: the merge base of the production merge.
     pub base: Option<String>,
+    /// `--regenerate`: run `resolve.regenerate` before committing the merge.
+    pub regenerate: bool,
 }
 
 /// Where progress lines go (stderr in the CLI; nowhere with `--quiet`).

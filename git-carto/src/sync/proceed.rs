@@ -3,9 +3,21 @@
 use super::*;
 
 /// `git carto sync --continue`: verify and commit, then push, PR and report.
-pub fn continue_cmd(fork: &Fork, accept_findings: bool, progress: Progress<'_>) -> Result<Synced> {
+/// `regenerate`: run `resolve.regenerate` first (again, after a failure).
+pub fn continue_cmd(
+    fork: &Fork,
+    accept_findings: bool,
+    regenerate: bool,
+    progress: Progress<'_>,
+) -> Result<Synced> {
     let _lock = SyncLock::take(&fork.git)?;
+    if regenerate {
+        super::regenerate::require(fork)?;
+    }
     let mut state = ensure_state(fork)?;
+    if regenerate {
+        state.regenerate = true;
+    }
     if fork.git.merge_head().is_none() {
         return Err(Error::refused(
             "the sync's merge is no longer in progress (committed or aborted by hand): run \

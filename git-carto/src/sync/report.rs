@@ -45,6 +45,9 @@ pub struct Audit {
     /// The merge base of the production merge and why (DESIGN 6.2a).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base: Option<super::base::Base>,
+    /// `resolve.regenerate`: the command, whether it ran, what it changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regenerate: Option<super::regenerate::Regenerated>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -282,6 +285,12 @@ pub fn build(
         warnings: state.warnings.clone(),
         checklist: fork.config.get_all("sync.checklist").to_vec(),
         base: state.base.clone(),
+        regenerate: state.regenerated.clone().or_else(|| {
+            super::regenerate::command(fork).map(|command| super::regenerate::Regenerated {
+                command,
+                ..Default::default()
+            })
+        }),
     })
 }
 
@@ -495,11 +504,40 @@ pub fn markdown(a: &Audit) -> String {
         .filter(|c| c.policy == "artifact")
         .map(|c| format!("`{}`", c.path))
         .collect();
-    if !artifacts.is_empty() {
-        s.push_str(&format!(
-            "- [ ] to rebuild (generated files taken from the upstream side): {}\n",
-            artifacts.join(", ")
-        ));
+    match &a.regenerate {
+        Some(r) if r.ran => {
+            s.push_str(&format!(
+                "- [x] rebuilt with `{}` (`--regenerate`): {}\n",
+                r.command,
+                if r.changed.is_empty() {
+                    "no artifact path changed".to_string()
+                } else {
+                    let paths: Vec<String> = r.changed.iter().map(|p| format!("`{p}`")).collect();
+                    format!("committed {}", paths.join(", "))
+                }
+            ));
+            if !r.outside.is_empty() {
+                let paths: Vec<String> = r.outside.iter().map(|p| format!("`{p}`")).collect();
+                s.push_str(&format!(
+                    "- [ ] it also changed paths outside the artifact paths (not committed): {}\n",
+                    paths.join(", ")
+                ));
+            }
+        }
+        _ if !artifacts.is_empty() => {
+            s.push_str(&format!(
+                "- [ ] to rebuild (generated files taken from the upstream side): {}{}\n",
+                artifacts.join(", "),
+                a.regenerate
+                    .as_ref()
+                    .map(|r| format!(
+                        ": run `{}` and commit them (or sync with `--regenerate`)",
+                        r.command
+                    ))
+                    .unwrap_or_default()
+            ));
+        }
+        _ => {}
     }
     s.push_str("- [ ] review every path in the conflicts table\n");
     s.push_str("- [ ] merge with a merge commit (never squash)\n");

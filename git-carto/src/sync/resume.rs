@@ -36,6 +36,8 @@ pub(super) fn ensure_state(fork: &Fork) -> Result<State> {
         supersede: false,
         conflicts: Vec::new(),
         base: None,
+        regenerate: false,
+        regenerated: None,
     };
     record_conflicts(fork, &rules, &mut state)?;
     Ok(state)

@@ -37,6 +37,9 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
     refuse_if_in_progress(fork)?;
     // Configuration errors surface before anything moves.
     Rules::from_config(cfg)?;
+    if opts.regenerate {
+        super::regenerate::require(fork)?;
+    }
     git.require_remote(cfg.upstream())?;
     if opts.push || opts.pr {
         git.require_remote(cfg.origin())?;
@@ -208,6 +211,8 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
         conflicts: Vec::new(),
         warnings: Vec::new(),
         base: None,
+        regenerate: opts.regenerate,
+        regenerated: None,
     };
     state.sides.upstream_label = format!("{} via {}", target.name, cfg.mirror());
     state.sides.fork_label = cfg.production().to_string();

@@ -37,6 +37,12 @@ pub struct State {
     /// The merge base used and why (DESIGN 6.2a).
     #[serde(default)]
     pub base: Option<super::base::Base>,
+    /// `--regenerate` was asked: run `resolve.regenerate` before the commit.
+    #[serde(default)]
+    pub regenerate: bool,
+    /// What that command did, once it ran.
+    #[serde(default)]
+    pub regenerated: Option<super::regenerate::Regenerated>,
 }
 
 /// Where things were before the sync.

@@ -209,6 +209,13 @@ pub const KEYS: &[KeyDef] = &[
         "paths of policy <name>: fork, fork-file, upstream, upstream-file, artifact, manual"
     ),
     key!(
+        "resolve.regenerate",
+        [],
+        false,
+        Kind::Text,
+        "command (sh, from the repository root) that rebuilds the artifact paths; run by `sync --regenerate`"
+    ),
+    key!(
         "resolve.marker",
         ["# CARTO:"],
         true,

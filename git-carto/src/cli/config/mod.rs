@@ -4,6 +4,8 @@ use git_carto::term::output::print_json;
 
 use super::Global;
 
+mod path;
+
 /// Show the effective configuration and where each value comes from.
 #[derive(clap::Args)]
 #[command(after_help = keys_help())]
@@ -35,39 +37,7 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
         Err(e) => return Err(e),
     };
     if !a.paths.is_empty() {
-        let rules = git_carto::sync::policy::Rules::from_config(&config)?;
-        let found: Vec<serde_json::Value> = a
-            .paths
-            .iter()
-            .map(|p| {
-                let d = rules.decide([p.as_str()]);
-                serde_json::json!({
-                    "path": p,
-                    "policy": d.policy.name(),
-                    "rule": d.glob,
-                    "source": rules.source_of(&d).map(|s| s.to_string()),
-                })
-            })
-            .collect();
-        if a.json {
-            print_json(&found)?;
-        } else {
-            for f in &found {
-                git_carto::outln!(
-                    "{}: {} ({})",
-                    f["path"].as_str().unwrap_or_default(),
-                    f["policy"].as_str().unwrap_or_default(),
-                    match (f["rule"].as_str(), f["source"].as_str()) {
-                        (Some(r), Some(s)) => format!(
-                            "resolve.{}.path `{r}`, {s}",
-                            f["policy"].as_str().unwrap_or_default()
-                        ),
-                        _ => "no rule matches: a person decides".to_string(),
-                    }
-                )?;
-            }
-        }
-        return Ok(0);
+        return path::run(&config, &a.paths, a.json);
     }
     if a.json {
         let map: serde_json::Map<String, serde_json::Value> = config

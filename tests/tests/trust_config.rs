@@ -80,3 +80,54 @@ fn a_broken_file_stops_commits_with_where_and_how_to_skip() {
         &["commit", "--quiet", "--no-verify", "-m", "feat: b"],
     );
 }
+
+/// A key written without `=` is git's shorthand for true. It used to panic
+/// inside git2 (found by the `.gitcarto` fuzzer in CI); now a boolean takes
+/// it as true and any other key is refused with its line.
+#[test]
+fn a_key_without_a_value_is_true_for_booleans_and_refused_otherwise() {
+    let f = Fixture::new();
+    let err = config_error(&f, b"[commit]\n\tsubjectMaxLength\n");
+    assert!(
+        err.contains(".gitcarto:2") && err.contains("has no value"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+
+    f.write(&f.work, ".gitcarto", "[protect]\n\tsquashMerge\n");
+    let out = f.carto(&["config"]).ok();
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("protect.squashMerge"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(line.contains("true"), "{}", out.stdout);
+
+    std::fs::remove_file(f.work.join(".gitcarto")).unwrap();
+    let config = f.work.join(".git/config");
+    let mut text = std::fs::read(&config).unwrap();
+    text.extend_from_slice(b"[carto \"commit\"]\n\tsubjectMaxLength\n");
+    std::fs::write(&config, &text).unwrap();
+    let out = f.carto(&["status"]).fails(2);
+    assert!(
+        out.stderr
+            .contains("git config carto.commit.subjectmaxlength")
+            && out
+                .stderr
+                .contains("`commit.subjectMaxLength` has no value"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// A value that is not UTF-8 is refused, not read as something else.
+#[test]
+fn a_value_that_is_not_utf8_is_refused_with_its_line() {
+    let f = Fixture::new();
+    let err = config_error(&f, b"[fork]\n\tname = car\xffto\n");
+    assert!(
+        err.contains(".gitcarto:2") && err.contains("UTF-8"),
+        "{err}"
+    );
+}

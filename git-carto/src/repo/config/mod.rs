@@ -86,11 +86,14 @@ impl Config {
         let mut entries = git_config.entries(Some(r"^carto\."))?;
         while let Some(entry) = entries.next() {
             let entry = entry?;
-            let (Ok(name), value) = (entry.name(), entry.value().ok()) else {
+            let Ok(name) = entry.name() else {
                 continue;
             };
             let key = name["carto.".len()..].to_string();
-            layer.push((key, value.unwrap_or("true").to_string()));
+            match entry_value(&entry) {
+                Ok(value) => layer.push((key, value)),
+                Err(why) => problems.push(format!("git config carto.{key}: {why}")),
+            }
         }
         problems.extend(config.apply_layer(layer, Source::GitConfig, |key| {
             format!("git config carto.{key}")
@@ -103,7 +106,7 @@ impl Config {
                         let (section, rest) = key.split_once('.')?;
                         section
                             .eq_ignore_ascii_case("carto")
-                            .then(|| (rest.to_string(), value.unwrap_or_else(|| "true".into())))
+                            .then(|| (rest.to_string(), value))
                     })
                     .collect();
                 problems.extend(config.apply_layer(layer, Source::CommandLine, |key| {
@@ -160,6 +163,7 @@ impl Config {
         let parsed = git2::Config::open(file)
             .map_err(|e| Error::usage(format!("malformed {}: {}", file.display(), e.message())))?;
         let mut layer = Vec::new();
+        let mut bad_values = Vec::new();
         let mut entries = parsed
             .entries(None)
             .map_err(|e| Error::usage(format!("malformed {}: {}", file.display(), e.message())))?;
@@ -173,10 +177,10 @@ impl Config {
                     file.display()
                 )));
             };
-            layer.push((
-                name.to_string(),
-                entry.value().ok().unwrap_or("true").to_string(),
-            ));
+            match entry_value(&entry) {
+                Ok(value) => layer.push((name.to_string(), value)),
+                Err(why) => bad_values.push((name.to_string(), why)),
+            }
         }
         let bytes = std::fs::read(file).unwrap_or_default();
         // git's parser ends a value at a NUL byte, silently: the value used
@@ -188,16 +192,14 @@ impl Config {
             .map(|(i, _)| format!("{}:{}: a NUL byte in a value", file.display(), i + 1))
             .collect();
         let text = String::from_utf8_lossy(&bytes);
-        problems.extend(
-            self.apply_layer(
-                layer,
-                Source::File(file.to_path_buf()),
-                |key| match line_of(&text, key) {
-                    Some(line) => format!("{}:{line}", file.display()),
-                    None => file.display().to_string(),
-                },
-            ),
-        );
+        let locate = |key: &str| match line_of(&text, key) {
+            Some(line) => format!("{}:{line}", file.display()),
+            None => file.display().to_string(),
+        };
+        for (key, why) in &bad_values {
+            problems.push(format!("{}: `{key}`: {why}", locate(key)));
+        }
+        problems.extend(self.apply_layer(layer, Source::File(file.to_path_buf()), locate));
         if problems.is_empty() {
             Ok(())
         } else {
@@ -207,7 +209,7 @@ impl Config {
 
     fn apply_layer(
         &mut self,
-        layer: Vec<(String, String)>,
+        layer: Vec<(String, Option<String>)>,
         source: Source,
         locate: impl Fn(&str) -> String,
     ) -> Vec<String> {
@@ -225,6 +227,20 @@ impl Config {
                     locate(&key)
                 ));
                 continue;
+            };
+            // As git does, a key without `=` means true, which only a
+            // boolean can take.
+            let raw = match (raw, &def.kind) {
+                (Some(raw), _) => raw,
+                (None, Kind::Bool) => "true".to_string(),
+                (None, _) => {
+                    problems.push(format!(
+                        "{}: `{}` has no value (only a boolean may be written without `= <value>`)",
+                        locate(&key),
+                        display_name(def, &key)
+                    ));
+                    continue;
+                }
             };
             if let Err(why) = check_subsection(def, &key).and_then(|()| check_value(def, &raw)) {
                 problems.push(format!("{}: bad value for `{key}`: {why}", locate(&key)));
@@ -410,6 +426,19 @@ fn check_value(def: &KeyDef, raw: &str) -> std::result::Result<(), String> {
         Kind::Regex => regex::Regex::new(raw)
             .map(|_| ())
             .map_err(|e| format!("`{raw}` is not a regular expression: {e}")),
+    }
+}
+
+/// The value of a config entry; `None` for a key written without `=` (git's
+/// shorthand for true). git2's `value()` panics on such a key, and a value
+/// that is not UTF-8 would not be the one written, so both are asked first.
+fn entry_value(entry: &git2::ConfigEntry<'_>) -> std::result::Result<Option<String>, String> {
+    if !entry.has_value() {
+        return Ok(None);
+    }
+    match str::from_utf8(entry.value_bytes()) {
+        Ok(v) => Ok(Some(v.to_string())),
+        Err(_) => Err("the value is not UTF-8".to_string()),
     }
 }
 

@@ -15,4 +15,14 @@ pub mod sync;
 pub mod term;
 
 pub use error::{Error, Result};
+
+/// How many cases a fuzzer runs: its own default, or `PROPTEST_CASES` when
+/// set, so a wider search (README) reaches the fuzzers that set their own.
+#[cfg(test)]
+pub(crate) fn fuzz_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 pub use repo::fork::Fork;

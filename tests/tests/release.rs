@@ -354,6 +354,63 @@ fn two_releases_at_once_end_with_one_tag_and_one_release() {
     server.assert_documented();
 }
 
+/// The same race, forced to collide: one release is held at its tag push
+/// (after it created the tag locally) while the other releases the same
+/// commit to the end; the held one then finds origin's tag and must adopt it,
+/// not fail and not make a second GitHub release.
+#[test]
+fn a_release_that_loses_the_tag_push_adopts_the_winners_tag() {
+    use carto_tests::fault::{FaultGit, Mode};
+    let f = fork();
+    let (server, releases) = github(&f, &[NEXT]);
+    let mate = f.clone_origin("mate");
+    f.git(&mate, &["switch", "--quiet", "carto/main"]);
+    f.git(&mate, &["config", "carto.github.repo", "acme/litellm"]);
+    let env = server.env();
+    let args = ["release", "patch", "--no-images"];
+    let fault = FaultGit::install(&f);
+    fault.reset();
+    let held = fault
+        .program(&f, "xtask", Some(("push", 1, Mode::Block)), &args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let blocked = f.path("fault-state").join("blocked");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !blocked.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never reached git push"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // The held release has made its tag, not pushed it.
+    assert_ne!(f.git(&f.work, &["tag", "-l", NEXT]), "");
+    assert_eq!(f.git(&f.origin, &["tag", "-l", NEXT]), "");
+
+    let winner = f.xtask_cmd(&mate, &env, &args).output().unwrap();
+    let winner = Run::from(winner);
+    assert_eq!(winner.code, 0, "{}{}", winner.stdout, winner.stderr);
+    fault.release();
+    let loser = Run::from(held.wait_with_output().unwrap());
+    assert_eq!(loser.code, 0, "{}{}", loser.stdout, loser.stderr);
+    assert!(
+        loser.stdout.contains("released concurrently")
+            || loser.stderr.contains("released concurrently"),
+        "{}{}",
+        loser.stdout,
+        loser.stderr
+    );
+    let tags = f.git(&f.origin, &["tag", "-l", "carto-v*"]);
+    assert_eq!(tags, format!("carto-v1.75.2-0.1.0\n{NEXT}"));
+    assert_eq!(releases.all().len(), 1);
+    let origin_tag = f.git(&f.origin, &["rev-parse", NEXT]);
+    assert_eq!(f.git(&f.work, &["rev-parse", NEXT]), origin_tag);
+    server.assert_documented();
+}
+
 #[test]
 fn bad_input_is_refused_and_changes_nothing() {
     let f = fork();

@@ -210,7 +210,7 @@ mod tests {
         use proptest::prelude::*;
 
         proptest! {
-            #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+            #![proptest_config(ProptestConfig { cases: crate::fuzz_cases(500), ..ProptestConfig::default() })]
             #[test]
             fn any_parameters(text in "(['=\\\\! a.bé]|.){0,40}") {
                 let _ = parse_parameters(&text);

@@ -177,7 +177,7 @@ mod props {
     use proptest::prelude::*;
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #![proptest_config(ProptestConfig::with_cases(crate::fuzz_cases(2000)))]
 
         #[test]
         fn never_panics_on_bytes(raw in proptest::collection::vec(any::<u8>(), 0..400)) {
@@ -213,7 +213,7 @@ mod outside_input {
     use proptest::prelude::*;
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: crate::fuzz_cases(300), ..ProptestConfig::default() })]
         #[test]
         fn any_bytes(raw in proptest::collection::vec(any::<u8>(), 0..2000)) {
             for origin in [Origin::Editor { comment: "#" }, Origin::Commit] {

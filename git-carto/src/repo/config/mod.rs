@@ -504,7 +504,7 @@ mod tests {
         use proptest::prelude::*;
 
         proptest! {
-            #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+            #![proptest_config(ProptestConfig { cases: crate::fuzz_cases(100), ..ProptestConfig::default() })]
             #[test]
             fn any_file(text in "(\\[[a-z\" ]{0,12}\\]\n|\t?[a-zA-Z.]{0,16} ?= ?.{0,20}\n|.{0,20}\n){0,8}", nul in any::<bool>()) {
                 let dir = std::env::temp_dir().join(format!("carto-prop-{}", std::process::id()));

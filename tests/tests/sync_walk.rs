@@ -201,30 +201,117 @@ fn without_a_terminal_only_policies_apply_and_what_is_left_is_listed() {
     assert_eq!(unmerged.lines().count(), 4);
 }
 
+/// A command on a real pseudo-terminal (`script`), answered expect-style:
+/// each answer is sent only once its prompt has been printed, as a person
+/// at the keyboard would.
+struct Terminal {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+impl Terminal {
+    fn start(f: &Fixture, command: &str) -> Terminal {
+        let mut cmd = f.command("script", &f.work);
+        cmd.args(["-q", "-e", "-c", command, "/dev/null"])
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let reader = std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Terminal {
+            child,
+            stdin,
+            seen,
+            reader,
+        }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.seen.lock().unwrap()).into_owned()
+    }
+
+    /// Wait until `prompt` has been printed `nth` times, then type `answer`.
+    fn answer(&mut self, prompt: &str, nth: usize, answer: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while self.text().matches(prompt).count() < nth {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "ended ({status}) before prompt {nth} `{prompt}`:\n{}",
+                    self.text()
+                );
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no prompt {nth} `{prompt}`:\n{}",
+                self.text()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        // Nothing more may be asked before the answer.
+        assert_eq!(self.text().matches(prompt).count(), nth, "{}", self.text());
+        self.stdin
+            .write_all(format!("{answer}\n").as_bytes())
+            .unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn finish(self) -> (i32, String) {
+        let Terminal {
+            mut child,
+            stdin,
+            seen,
+            reader,
+        } = self;
+        drop(stdin);
+        let status = child.wait().unwrap();
+        // The reader ends when `script` closes its output: every byte is in.
+        reader.join().unwrap();
+        let text = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+        (status.code().unwrap_or(-1), text)
+    }
+}
+
 #[test]
 fn a_pseudo_terminal_gets_the_walk_without_flags() {
     let f = conflicted();
     f.carto(&["sync", "--no-push"]).fails(1);
-    // `script` runs the command on a new pseudo-terminal and feeds it our stdin.
-    let mut cmd = f.command("script", &f.work);
-    cmd.args(["-q", "-e", "-c", "git carto sync --resolve", "/dev/null"])
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    {
-        let mut stdin = child.stdin.take().unwrap();
-        // Dockerfile: upstream drops the `# CARTO:` lines: `n` declines, then
-        // `u` again and `y` confirms.
-        stdin.write_all(b"u\nn\nu\ny\nf\nu\ns\n").unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    let o = String::from_utf8_lossy(&out.stdout);
+    let mut t = Terminal::start(&f, "git carto sync --resolve");
+    let side = "[q]uit? ";
+    let confirm = "[y/N] ";
+    // Dockerfile: upstream drops the `# CARTO:` lines: `n` declines and the
+    // same path is asked again, then `u` and `y` confirm.
+    t.answer(side, 1, "u");
+    t.answer(confirm, 1, "n");
+    t.answer(side, 2, "u");
+    t.answer(confirm, 2, "y");
+    t.answer(side, 3, "f");
+    t.answer(side, 4, "u");
+    t.answer(side, 5, "s");
+    let (code, o) = t.finish();
     assert!(o.contains("[1/4] Dockerfile"), "{o}");
     assert!(o.contains("take [u]pstream side, keep [f]ork side"), "{o}");
     assert!(o.contains("[4/4] c.txt"), "{o}");
     assert_eq!(o.matches("Careful:").count(), 2, "{o}");
+    assert_eq!(o.matches(side).count(), 5, "{o}");
+    // One path skipped: the walk ends with it left for a person, exit 1.
+    assert_eq!(code, 1, "{o}");
+    assert!(o.contains("1 left for a person"), "{o}");
     let unmerged = f.git(&f.work, &["diff", "--name-only", "--diff-filter=U"]);
     assert_eq!(unmerged, "c.txt");
     assert!(file(&f, "Dockerfile").starts_with("FROM python:3.12\nRUN pip install --no-cache-dir"));

@@ -49,7 +49,7 @@ pub fn feature(fork: &Fork, name: &str, opts: &Options) -> Result<String> {
         })?;
     }
     if !opts.no_fetch {
-        git.run_with_progress(&format!("fetching {origin}"), &["fetch", origin])
+        git.fetch(origin, false)
             .context(format!("fetching {origin}"))?;
     }
     let remote_tip = git.remote_branch(origin, prod).ok_or_else(|| {

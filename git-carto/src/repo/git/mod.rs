@@ -603,6 +603,31 @@ impl Git {
         )
     }
 
+    /// When a remote was last fetched: git rewrites `FETCH_HEAD` on every
+    /// fetch (of any remote), and no ref records it. `None` before the first
+    /// fetch after a clone.
+    pub fn last_fetch(&self) -> Option<std::time::SystemTime> {
+        let common = self.repo.commondir();
+        std::fs::metadata(self.git_dir().join("FETCH_HEAD"))
+            .or_else(|_| std::fs::metadata(common.join("FETCH_HEAD")))
+            .and_then(|m| m.modified())
+            .ok()
+    }
+
+    /// Fetch `remote` (with its tags when `tags`), with a progress bar on a
+    /// terminal.
+    pub fn fetch(&self, remote: &str, tags: bool) -> Result<()> {
+        // No --quiet: output is captured anyway, and it would hide the
+        // progress meters on a terminal.
+        let mut args = vec!["fetch"];
+        if tags {
+            args.push("--tags");
+        }
+        args.push(remote);
+        self.run_with_progress(&format!("fetching {remote}"), &args)?;
+        Ok(())
+    }
+
     /// The repository's git directory (per worktree), where carto keeps sync state.
     pub fn git_dir(&self) -> &Path {
         self.repo.path()

@@ -81,13 +81,12 @@ pub(super) fn decide(git: &Git, config: &Config, opts: &Options) -> Result<Plan>
              the project you forked"
         )));
     }
-    git.run_with_progress(&format!("fetching {origin}"), &["fetch", &origin])
-        .map_err(|e| {
-            Error::refused(format!(
-                "cannot fetch `{origin}` ({origin_url}): {}",
-                e.message()
-            ))
-        })?;
+    git.fetch(&origin, false).map_err(|e| {
+        Error::refused(format!(
+            "cannot fetch `{origin}` ({origin_url}): {}",
+            e.message()
+        ))
+    })?;
 
     // The mirror: as asked, as configured, or origin's default branch.
     let configured_mirror = config_source(config, "branch.mirror") != Source::Default;

@@ -220,13 +220,12 @@ fn apply(git: &Git, config: &Config, plan: &Plan, done: &mut Done) -> Result<()>
     }
 
     if plan.fetch_upstream {
-        git.run_with_progress(&format!("fetching {name}"), &["fetch", "--tags", name])
-            .map_err(|e| {
-                Error::refused(format!(
-                    "cannot fetch the upstream project from {url}: {}\nnothing was changed",
-                    e.message()
-                ))
-            })?;
+        git.fetch(name, true).map_err(|e| {
+            Error::refused(format!(
+                "cannot fetch the upstream project from {url}: {}\nnothing was changed",
+                e.message()
+            ))
+        })?;
     }
     let fork = Fork::with(Git::discover(git.workdir())?, config.clone())?;
     let (stable, _) = fork.stable_tags()?;

@@ -298,6 +298,7 @@ fn workflows_run_the_tool_with_full_history_pinned_versions_and_least_permission
             "permissions:\n  contents: write\n  pull-requests: write\n",
             vec![
                 "git carto sync --pr",
+                "git carto sync --dry-run | tee -a \"$GITHUB_STEP_SUMMARY\"",
                 "cron: '0 */8 * * *'",
                 "workflow_dispatch:",
             ],
@@ -325,12 +326,14 @@ fn workflows_run_the_tool_with_full_history_pinned_versions_and_least_permission
         ),
         (
             "checks",
-            2,
+            3,
             "permissions:\n  contents: read\nenv:",
             vec![
                 "git carto lint \"$BASE_SHA..$HEAD_SHA\"",
                 "git carto verify --base \"$BASE_SHA\"",
                 "if: startsWith(github.head_ref, 'upstream-sync/')",
+                "if: github.base_ref == 'carto/main' && !startsWith(github.head_ref, 'upstream-sync/')",
+                "git carto sync --dry-run --at \"$HEAD_SHA\" | tee -a \"$GITHUB_STEP_SUMMARY\"",
             ],
         ),
     ] {

@@ -360,3 +360,85 @@ fn abort_names_what_it_left_on_origin_and_how_to_remove_it() {
         out.stdout
     );
 }
+
+/// The forecast a pull request into production gets in CI: `--dry-run --at
+/// <head>` merges upstream's next release into the pull request's head, in
+/// memory, and names the paths this change would make conflict.
+#[test]
+fn a_forecast_at_a_pull_requests_head_names_the_paths_it_makes_conflict() {
+    let f = squash_history();
+    let w = &f.work;
+    // As the workflow's "Fetch upstream's tags" step does.
+    f.git(w, &["fetch", "--quiet", "--tags", "upstream"]);
+    let fc = f.carto(&["sync", "--dry-run", "--json"]).ok().json();
+    assert_eq!(
+        paths(&fc["forecast"]["conflicts"]),
+        Vec::<String>::new(),
+        "{fc}"
+    );
+
+    f.git(w, &["switch", "--quiet", "-c", "feature/f2"]);
+    f.write(
+        w,
+        "litellm/f2.py",
+        &edit_line(&lines("f2", 10), 3, "f2 line 3 by the fork"),
+    );
+    f.git(w, &["commit", "--quiet", "--no-verify", "-am", "fix: f2"]);
+    f.git(w, &["switch", "--quiet", "carto/main"]);
+    let head = f.rev("feature/f2");
+    let before = snapshot(&f);
+    let fc = f
+        .carto(&["sync", "--dry-run", "--json", "--at", &head])
+        .ok()
+        .json();
+    assert_eq!(snapshot(&f), before, "the forecast changed the repository");
+    assert_eq!(fc["plan"]["production_commit"], head.as_str(), "{fc}");
+    assert_eq!(
+        paths(&fc["forecast"]["conflicts"]),
+        ["litellm/f2.py"],
+        "{fc}"
+    );
+    let text = f
+        .carto(&["sync", "--dry-run", "--at", "feature/f2"])
+        .ok()
+        .stdout;
+    assert!(text.contains("litellm/f2.py"), "{text}");
+
+    // The same from a checkout as the generated workflow makes it: a fresh
+    // clone at the pull request's head (detached), upstream added and fetched.
+    f.git(w, &["push", "--quiet", "origin", "feature/f2"]);
+    let ci = f.path("ci");
+    f.git(
+        &f.path(""),
+        &[
+            "clone",
+            "--quiet",
+            &Fixture::url(&f.origin),
+            ci.to_str().unwrap(),
+        ],
+    );
+    f.git(&ci, &["checkout", "--quiet", "--detach", &head]);
+    f.git(
+        &ci,
+        &["remote", "add", "upstream", &Fixture::url(&f.upstream)],
+    );
+    f.git(&ci, &["fetch", "--quiet", "--tags", "upstream"]);
+    let fc = f
+        .carto_in(&ci, &["sync", "--dry-run", "--json", "--at", &head])
+        .ok()
+        .json();
+    assert_eq!(
+        paths(&fc["forecast"]["conflicts"]),
+        ["litellm/f2.py"],
+        "{fc}"
+    );
+
+    let out = f.carto(&["sync", "--at", "feature/f2"]).fails(2);
+    assert!(out.stderr.contains("--dry-run"), "{}", out.stderr);
+    let out = f.carto(&["sync", "--dry-run", "--at", "nope"]).fails(2);
+    assert!(
+        out.stderr.contains("`nope` is not a commit"),
+        "{}",
+        out.stderr
+    );
+}

@@ -47,6 +47,10 @@ pub struct Args {
     /// chooses (the release production really contains; see the report).
     #[arg(long, value_name = "rev", conflicts_with_all = ["resolve", "continue_", "abort", "status"])]
     base: Option<String>,
+    /// With --dry-run: forecast as if production were at this commit (a pull
+    /// request's head: "this change will conflict with upstream in these paths").
+    #[arg(long, value_name = "rev", requires = "dry_run")]
+    at: Option<String>,
     /// Run `resolve.regenerate` (e.g. the UI build) before committing the
     /// merge and commit the artifact paths it rebuilt (also with --continue).
     #[arg(long, conflicts_with_all = ["resolve", "abort", "status", "dry_run"])]
@@ -128,6 +132,7 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
         supersede: a.supersede,
         base: a.base,
         regenerate: a.regenerate,
+        at: a.at,
     };
     let out = sync::start(fork, &opts, &mut progress)?;
     finish(&out, json, quiet, verbose, style)

@@ -245,6 +245,9 @@ fn sync(p: &Params) -> String {
          {install}\
          {identity}\
          {fetch}\
+         \x20     - name: Forecast the production merge\n\
+         \x20       shell: bash\n\
+         \x20       run: git carto sync --dry-run | tee -a \"$GITHUB_STEP_SUMMARY\"\n\
          \x20     - name: Sync the newest upstream release\n\
          \x20       env:\n\
          \x20         GITHUB_TOKEN: ${{{{ secrets.CARTO_SYNC_TOKEN || github.token }}}}\n\
@@ -370,7 +373,9 @@ fn checks(p: &Params) -> String {
         "{header}\
          # Pull requests into {production} and {mirror}: the fork's commits follow the\n\
          # commit rules; sync pull requests also pass `git carto verify` (no conflict\n\
-         # markers, fork markers kept, upstream changes not silently dropped).\n\
+         # markers, fork markers kept, upstream changes not silently dropped); other\n\
+         # pull requests into {production} get a forecast of the next upstream sync\n\
+         # with the change merged (the paths it would make conflict).\n\
          on:\n\
          \x20 pull_request:\n\
          \x20   branches:\n\
@@ -401,7 +406,19 @@ fn checks(p: &Params) -> String {
          \x20     - name: Verify the sync\n\
          \x20       env:\n\
          \x20         BASE_SHA: ${{{{ github.event.pull_request.base.sha }}}}\n\
-         \x20       run: git carto verify --base \"$BASE_SHA\"\n",
+         \x20       run: git carto verify --base \"$BASE_SHA\"\n\
+         \x20 forecast:\n\
+         \x20   if: github.base_ref == {production_q} && !startsWith(github.head_ref, {prefix})\n\
+         \x20   runs-on: ubuntu-latest\n\
+         \x20   steps:\n\
+         {checkout}\
+         {install}\
+         {fetch}\
+         \x20     - name: Forecast the next upstream sync with this change\n\
+         \x20       shell: bash\n\
+         \x20       env:\n\
+         \x20         HEAD_SHA: ${{{{ github.event.pull_request.head.sha }}}}\n\
+         \x20       run: git carto sync --dry-run --at \"$HEAD_SHA\" | tee -a \"$GITHUB_STEP_SUMMARY\"\n",
         header = header(p, "pull request checks"),
         production = p.production,
         mirror = p.mirror,

@@ -71,6 +71,8 @@ pub struct Options {
     pub base: Option<String>,
     /// `--regenerate`: run `resolve.regenerate` before committing the merge.
     pub regenerate: bool,
+    /// `--at <rev>` (dry run only): the commit standing in for production.
+    pub at: Option<String>,
 }
 
 /// Where progress lines go (stderr in the CLI; nowhere with `--quiet`).

@@ -52,6 +52,14 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
         git.commit_id(b)
             .map_err(|_| Error::usage(format!("--base `{b}` is not a commit")))?;
     }
+    let at = match &opts.at {
+        Some(_) if !opts.dry_run => return Err(Error::usage("--at needs --dry-run")),
+        Some(rev) => Some(
+            git.commit_id(rev)
+                .map_err(|_| Error::usage(format!("--at `{rev}` is not a commit")))?,
+        ),
+        None => None,
+    };
 
     progress(&format!(
         "{} upstream tags from `{}`",
@@ -70,7 +78,10 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
             cfg.get_all("upstream.stableTag").join(", ")
         )));
     }
-    let production = fork.production_tip()?;
+    let production = match at {
+        Some(at) => at,
+        None => fork.production_tip()?,
+    };
     let from = detect::production_version(fork, production)?;
     if from.is_none() && opts.tag.is_none() {
         return Err(Error::refused(format!(
@@ -137,7 +148,10 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
                 (None, None) => "create",
             }
             .into(),
-            production: cfg.production().to_string(),
+            production: opts
+                .at
+                .clone()
+                .unwrap_or_else(|| cfg.production().to_string()),
             production_commit: production.to_string(),
             push: opts.push,
             pull_request: opts.pr,

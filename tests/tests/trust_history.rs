@@ -134,3 +134,69 @@ fn unsupported_repository_formats_are_named() {
         );
     }
 }
+
+/// A fork imported as a snapshot of upstream's tree (no upstream history): no
+/// stable tag is an ancestor, so nothing in the history says which upstream
+/// version it is. Without `--upstream` that is refused; with it, the user's
+/// word is taken and the warning says the answer stands on it. A version file
+/// that disagrees still wins over the word.
+#[test]
+fn a_snapshot_import_takes_the_users_upstream_version_with_a_warning() {
+    let f = Fixture::new();
+    let w = &f.work;
+    f.git(w, &["switch", "--quiet", "--orphan", "snapshot"]);
+    f.git(w, &["checkout", "v1.75.2-stable", "--", "."]);
+    f.git(
+        w,
+        &[
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "-m",
+            "chore: import upstream 1.75.2",
+        ],
+    );
+    f.commit_file(w, "carto_x.py", "x\n", "feat: fork work");
+    let before = f.git(w, &["for-each-ref"]);
+
+    let out = f.carto(&["next-tag", "patch"]).fails(1);
+    assert!(
+        out.stderr.contains("no upstream stable tag is an ancestor"),
+        "{}",
+        out.stderr
+    );
+    let out = f.carto(&["next-tag", "patch", "--upstream", "1.75.2"]).ok();
+    assert!(out.stdout.starts_with("carto-v1.75.2-0."), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("warning: no upstream stable tag is an ancestor of the commit being released: trusting --upstream 1.75.2"),
+        "{}",
+        out.stderr
+    );
+    let j = f
+        .carto(&["next-tag", "patch", "--upstream", "1.75.2", "--json"])
+        .ok()
+        .json();
+    assert!(
+        j["warning"]
+            .as_str()
+            .unwrap()
+            .contains("trusting --upstream 1.75.2"),
+        "{j}"
+    );
+
+    f.write(
+        w,
+        ".gitcarto",
+        "[release]\n\tversionFile = pyproject.toml\n",
+    );
+    let out = f
+        .carto(&["next-tag", "patch", "--upstream", "1.77.4"])
+        .fails(1);
+    assert!(
+        out.stderr.contains("pyproject.toml: 1.75.2"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(f.git(w, &["for-each-ref"]), before);
+}

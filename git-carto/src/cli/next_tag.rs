@@ -37,6 +37,9 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
         force: a.force,
     };
     let next = next_tag::next_tag(&fork, &req, Some(&auto_bump::auto_bump))?;
+    if let Some(w) = &next.warning {
+        git_carto::term::output::write_stderr(&format!("warning: {w}\n"));
+    }
     if a.json {
         print_json(&next)?;
     } else {

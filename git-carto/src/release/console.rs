@@ -49,6 +49,9 @@ pub fn run(fork: &Fork, a: Args) -> Result<()> {
     };
     let json = a.json;
     let mut plan = super::plan(fork, &opts)?;
+    if let Some(w) = &plan.warning {
+        crate::term::output::write_stderr(&format!("warning: {w}\n"));
+    }
     if a.dry_run {
         if json {
             print_json(&plan)?;

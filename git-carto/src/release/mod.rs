@@ -76,6 +76,9 @@ pub struct Plan {
     pub github_release: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub promoted: Vec<Promoted>,
+    /// The upstream version stands on `--upstream` alone (see `next_tag`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
     #[serde(skip)]
     commit_id: Oid,
     #[serde(skip)]
@@ -297,6 +300,7 @@ pub fn plan(fork: &Fork, opts: &Options) -> Result<Plan> {
             .unwrap_or_default(),
         github_release: None,
         promoted: Vec::new(),
+        warning: next.warning.clone(),
         commit_id: at,
         image_plan,
         rebuild,

@@ -42,6 +42,10 @@ pub struct NextTag {
     pub policy: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decided_by: Option<Decision>,
+    /// Said on stderr by the front ends: the answer stands on the user's word
+    /// rather than on the history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
     #[serde(skip)]
     pub commit: Option<Oid>,
 }
@@ -57,10 +61,18 @@ pub fn next_tag(fork: &Fork, req: &Request, auto: Option<AutoBump<'_>>) -> Resul
     let tips = fork.upstream_tips(&stable)?;
     upstream_refs::require_known(fork, &tips)?;
     let derived = fork.upstream_of(at, &stable)?;
-    if let Some(base) = derived.as_ref().and_then(|t| fork.git.tag_commit(&t.name)) {
-        upstream_refs::require_not_older(fork, &fork.fork_commits(at, Some(base), &tips)?)?;
+    match derived.as_ref().and_then(|t| fork.git.tag_commit(&t.name)) {
+        Some(base) => {
+            upstream_refs::require_not_older(fork, &fork.fork_commits(at, Some(base), &tips)?)?
+        }
+        // No known release in the history (an imported snapshot): the whole
+        // history must hold no upstream merge the refs cannot see either.
+        None if req.upstream.is_some() => {
+            upstream_refs::require_not_older(fork, &fork.fork_commits(at, None, &tips)?)?
+        }
+        None => {}
     }
-    let upstream = check_upstream(
+    let (upstream, warning) = check_upstream(
         fork,
         at,
         req.upstream.as_ref(),
@@ -126,18 +138,21 @@ pub fn next_tag(fork: &Fork, req: &Request, auto: Option<AutoBump<'_>>) -> Resul
         bump,
         policy,
         decided_by,
+        warning,
         commit: Some(at),
     })
 }
 
 /// Reconcile the three sources of the upstream version: the user's value, the
-/// newest stable tag in the ancestry, and the configured version file.
+/// newest stable tag in the ancestry, and the configured version file. A
+/// history with no upstream release in it (a fork imported as a snapshot)
+/// takes the user's `--upstream`, with a warning saying so.
 fn check_upstream(
     fork: &Fork,
     at: Oid,
     given: Option<&Version>,
     derived: Option<&Version>,
-) -> Result<Version> {
+) -> Result<(Version, Option<String>)> {
     let file = version_from_file(fork, at)?;
     let show = |v: Option<&Version>| v.map(|v| v.to_string()).unwrap_or_else(|| "none".into());
     let describe = || {
@@ -152,6 +167,23 @@ fn check_upstream(
         s
     };
     let Some(derived) = derived else {
+        if let Some(given) = given {
+            let agrees = match &file {
+                None => true,
+                Some((_, v)) => v.as_ref().is_none_or(|v| v == given),
+            };
+            if agrees {
+                return Ok((
+                    given.clone(),
+                    Some(format!(
+                        "no upstream stable tag is an ancestor of the commit being released: \
+                         trusting --upstream {given} (the history holds no upstream release; \
+                         `git fetch {} --tags` if it should)",
+                        fork.config.upstream()
+                    )),
+                ));
+            }
+        }
         return Err(Error::refused(format!(
             "no upstream stable tag is an ancestor of the commit being released ({}); \
              fetch upstream's tags with `git fetch {} --tags`",
@@ -185,7 +217,7 @@ fn check_upstream(
             )));
         }
     }
-    Ok(derived.clone())
+    Ok((derived.clone(), None))
 }
 
 /// `(path, version)` from the configured version file at a commit: the first

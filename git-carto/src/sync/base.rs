@@ -17,7 +17,6 @@ use std::collections::HashSet;
 use git2::Oid;
 use serde::{Deserialize, Serialize};
 
-use super::merge;
 use crate::error::{Error, Result};
 use crate::repo::fork::Fork;
 use crate::term::output::short;
@@ -96,10 +95,9 @@ pub fn choose(fork: &Fork, upstream: Oid, production: Oid, asked: Option<&str>) 
         git_merge_base: gm,
         plain_merge_conflicts: None,
     };
-    if base.is_explicit() {
-        let plain = merge::in_memory(git, None, upstream, production)?;
-        base.plain_merge_conflicts = Some(plain.paths().len());
-    } else if base.reason != "asked" {
+    // A chosen base's comparison with a plain merge (`plain_merge_conflicts`)
+    // is counted by the caller's merge (`merge::with_plain`), concurrently.
+    if !base.is_explicit() && base.reason != "asked" {
         base.reason = "git".into();
     }
     Ok(base)

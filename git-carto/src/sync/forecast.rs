@@ -55,13 +55,14 @@ pub fn compute(
 ) -> Result<Forecast> {
     let git = &fork.git;
     let repo = &git.repo;
-    let base = base::choose(fork, upstream, production, asked_base)?;
-    let merged = merge::in_memory(
-        git,
-        base.is_explicit().then_some(base.commit),
-        upstream,
-        production,
-    )?;
+    let mut base = base::choose(fork, upstream, production, asked_base)?;
+    let merged = if base.is_explicit() {
+        let (merged, plain) = merge::with_plain(git, base.commit, upstream, production)?;
+        base.plain_merge_conflicts = Some(plain);
+        merged
+    } else {
+        merge::in_memory(git, None, upstream, production)?
+    };
     let mut sides = Sides::new(fork, upstream, production, true);
     sides.base = Some(base.commit);
     let mut index = Index::new()?;

@@ -9,6 +9,7 @@
 //! and `--resolve`/`--continue`/`--abort` work unchanged.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use git2::Oid;
 
@@ -44,6 +45,26 @@ impl InMemory {
 /// base; without, git chooses as `git merge` does. Writes objects, never refs,
 /// the index or the working tree.
 pub fn in_memory(git: &Git, base: Option<Oid>, ours: Oid, theirs: Oid) -> Result<InMemory> {
+    in_memory_in(git.workdir(), base, ours, theirs)
+}
+
+/// [`in_memory`] against `base`, and the plain merge (git's own base) at the
+/// same time on another thread: the plain one only tells how many paths a
+/// `git merge` would have met (the report's comparison), and running it after
+/// the real one cost a third of a sync's time on a 900-path merge.
+pub fn with_plain(git: &Git, base: Oid, ours: Oid, theirs: Oid) -> Result<(InMemory, usize)> {
+    let workdir = git.workdir();
+    std::thread::scope(|s| {
+        let plain = s.spawn(move || in_memory_in(workdir, None, ours, theirs));
+        let merged = in_memory_in(workdir, Some(base), ours, theirs);
+        let plain = plain
+            .join()
+            .map_err(|_| Error::refused("the plain merge for the comparison stopped"))??;
+        Ok((merged?, plain.paths().len()))
+    })
+}
+
+fn in_memory_in(workdir: &Path, base: Option<Oid>, ours: Oid, theirs: Oid) -> Result<InMemory> {
     let base_arg = base.map(|b| format!("--merge-base={b}"));
     let (o, t) = (ours.to_string(), theirs.to_string());
     let mut args = vec!["merge-tree", "--write-tree", "-z", "--no-messages"];
@@ -51,7 +72,7 @@ pub fn in_memory(git: &Git, base: Option<Oid>, ours: Oid, theirs: Oid) -> Result
         args.push(b);
     }
     args.extend([o.as_str(), t.as_str()]);
-    let (ok, out) = git.run_status(&args)?;
+    let (ok, out) = Git::run_status_in(workdir, &args)?;
     let mut parts = out.stdout.split('\0');
     let tree = parts
         .next()

@@ -238,14 +238,15 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
         if git.is_ancestor(production, start_at)? {
             return Ok(None);
         }
-        let base = base::choose(fork, start_at, production, opts.base.as_deref())?;
+        let mut base = base::choose(fork, start_at, production, opts.base.as_deref())?;
         progress(&format!(
             "Merging {} into {branch} (base {})",
             cfg.production(),
             base.describe()
         ));
         if base.is_explicit() {
-            let merged = merge::in_memory(git, Some(base.commit), start_at, production)?;
+            let (merged, plain) = merge::with_plain(git, base.commit, start_at, production)?;
+            base.plain_merge_conflicts = Some(plain);
             let msg = format!("Merge branch '{}' into {branch}\n", cfg.production());
             merge::into_worktree(git, &merged, production, &msg)?;
             return Ok(Some(base));

@@ -108,10 +108,17 @@ impl Git {
 
     /// Like [`Git::run`] but returns whether git succeeded instead of failing.
     pub fn run_status(&self, args: &[&str]) -> Result<(bool, Output)> {
-        trace(args);
         self.forget_refs();
+        Git::run_status_in(&self.workdir, args)
+    }
+
+    /// [`Git::run_status`] in `workdir`, without a `Git`: for a read-only git
+    /// command run on another thread while this one goes on (`Git` is not
+    /// `Sync`). It must not move refs: nothing forgets the cached ones.
+    pub fn run_status_in(workdir: &Path, args: &[&str]) -> Result<(bool, Output)> {
+        trace(args);
         let sh = xshell::Shell::new().map_err(|e| Error::refused(e.to_string()))?;
-        sh.change_dir(&self.workdir);
+        sh.change_dir(workdir);
         let out = xshell::cmd!(sh, "git {args...}")
             .quiet()
             .ignore_status()

@@ -322,13 +322,19 @@ fn no_token_dry_run_works_and_a_real_run_names_the_variable() {
     assert_eq!(refs(&f), before, "a refused release changed refs");
 }
 
+/// A teammate's clone of the fork, on production, releasing to the same repository.
+fn teammate(f: &Fixture) -> std::path::PathBuf {
+    let mate = f.clone_origin("mate");
+    f.git(&mate, &["switch", "--quiet", "carto/main"]);
+    f.git(&mate, &["config", "carto.github.repo", "acme/litellm"]);
+    mate
+}
+
 #[test]
 fn two_releases_at_once_end_with_one_tag_and_one_release() {
     let f = fork();
     let (server, releases) = github(&f, &[NEXT]);
-    let mate = f.clone_origin("mate");
-    f.git(&mate, &["switch", "--quiet", "carto/main"]);
-    f.git(&mate, &["config", "carto.github.repo", "acme/litellm"]);
+    let mate = teammate(&f);
     let env = server.env();
     let args = ["release", "patch", "--no-images"];
     let spawn = |dir: &std::path::Path| {
@@ -363,9 +369,7 @@ fn a_release_that_loses_the_tag_push_adopts_the_winners_tag() {
     use carto_tests::fault::{FaultGit, Mode};
     let f = fork();
     let (server, releases) = github(&f, &[NEXT]);
-    let mate = f.clone_origin("mate");
-    f.git(&mate, &["switch", "--quiet", "carto/main"]);
-    f.git(&mate, &["config", "carto.github.repo", "acme/litellm"]);
+    let mate = teammate(&f);
     let env = server.env();
     let args = ["release", "patch", "--no-images"];
     let fault = FaultGit::install(&f);

@@ -38,6 +38,7 @@ pub(super) fn ensure_state(fork: &Fork) -> Result<State> {
         base: None,
         regenerate: false,
         regenerated: None,
+        committing: None,
     };
     record_conflicts(fork, &rules, &mut state)?;
     Ok(state)

@@ -85,7 +85,7 @@ pub(super) fn rollback(fork: &Fork, state: &State) -> Result<Aborted> {
     let undone = undo_commit(fork, state)?;
     if !state.started_by_carto {
         if git.merge_head().is_some() {
-            git.run(&["merge", "--abort"])?;
+            abort_merge(fork, state)?;
         } else if undone {
             git.run(&["reset", "--hard", "--quiet"])?;
         }
@@ -138,6 +138,32 @@ pub(super) fn rollback(fork: &Fork, state: &State) -> Result<Aborted> {
     };
     State::remove(git)?;
     Ok(out)
+}
+
+/// `git merge --abort` of a merge carto took over. A resolution that died
+/// between staging a path and writing its file leaves the file behind the
+/// index, and git then refuses ("not uptodate"): the recorded conflict paths
+/// get their staged content first, then the merge is aborted.
+fn abort_merge(fork: &Fork, state: &State) -> Result<()> {
+    let git = &fork.git;
+    if git.run_status(&["merge", "--abort"])?.0 {
+        return Ok(());
+    }
+    let mut index = git.repo.index()?;
+    index.read(true)?;
+    let mut paths = Vec::new();
+    for p in state.conflicts.iter().flat_map(|r| &r.conflict.paths) {
+        if index.get_path(std::path::Path::new(p), 0).is_some() {
+            paths.extend_from_slice(p.as_bytes());
+            paths.push(0);
+        }
+    }
+    if !paths.is_empty() {
+        git.run_input(&["checkout-index", "-f", "-u", "-z", "--stdin"], &paths)
+            .map_err(|e| e.context("writing the staged files back before aborting the merge"))?;
+    }
+    git.run(&["merge", "--abort"])?;
+    Ok(())
 }
 
 /// The sync's own merge commit, when `git commit` made it but the run did not

@@ -165,6 +165,24 @@ fn a_side_taken_outside_carto_is_recorded_and_verifies() {
     assert!(msg.contains("Carto-Resolved: fork c.txt"), "{msg}");
     let j = f.carto(&["verify", "--json"]).ok().json();
     assert_eq!(checks(&j, "outcomes", "upstream_dropped"), ["c.txt"], "{j}");
+    // CI on the pull request verifies the merge of the sync branch into
+    // production: the decision recorded in the sync merge still counts.
+    f.git(&f.work, &["switch", "--quiet", "--detach", "carto/main"]);
+    f.git(
+        &f.work,
+        &[
+            "merge",
+            "--quiet",
+            "--no-ff",
+            "--no-edit",
+            "upstream-sync/v1.1.0",
+        ],
+    );
+    let j = f
+        .carto(&["verify", "--base", "carto/main", "--json"])
+        .ok()
+        .json();
+    assert_eq!(checks(&j, "outcomes", "upstream_dropped"), ["c.txt"], "{j}");
 
     // Taking the upstream side outside carto loses the marker line on purpose.
     let g = conflict_with_markers();

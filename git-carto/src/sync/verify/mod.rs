@@ -229,15 +229,43 @@ pub fn intents_from<'a>(
     })
 }
 
+/// The message of the first merge on HEAD's first-parent line. When that
+/// merge brings a sync merge into production (a pull request's merge, CI's
+/// test merge), the sync merge's message comes with it: the decisions are
+/// recorded there.
 fn first_merge_message(repo: &Repository, head: Oid) -> Option<String> {
     let mut at = repo.find_commit(head).ok()?;
     for _ in 0..100 {
         if at.parent_count() >= 2 {
-            return at.message().ok().map(str::to_string);
+            let mut message = at.message().ok()?.to_string();
+            if let Some(sync) = merged_sync(repo, &at) {
+                message.push('\n');
+                message.push_str(&sync);
+            }
+            return Some(message);
         }
         at = at.parent(0).ok()?;
     }
     None
+}
+
+/// The message of the sync merge `merge` brings into production: its second
+/// parent, a merge with a `Carto-Upstream:` trailer whose fork side (its own
+/// second parent) production already contains.
+fn merged_sync(repo: &Repository, merge: &git2::Commit<'_>) -> Option<String> {
+    let into = merge.parent_id(0).ok()?;
+    let sync = merge.parent(1).ok()?;
+    let message = sync.message().ok()?;
+    if sync.parent_count() < 2
+        || !message
+            .lines()
+            .any(|l| l.starts_with(super::base::UPSTREAM_TRAILER))
+    {
+        return None;
+    }
+    let fork_side = sync.parent_id(1).ok()?;
+    (fork_side == into || repo.graph_descendant_of(into, fork_side).unwrap_or(false))
+        .then(|| message.to_string())
 }
 
 /// What the result holds at a path.

@@ -23,6 +23,9 @@ pub enum Mode {
     Half,
     /// Wait until [`FaultGit::release`], then run git.
     Block,
+    /// Run git, then kill the process that called it (`SIGKILL`): the caller
+    /// dies right after git wrote, before it could note anything.
+    Kill,
 }
 
 impl Mode {
@@ -32,6 +35,7 @@ impl Mode {
             Mode::After => "after",
             Mode::Half => "half",
             Mode::Block => "block",
+            Mode::Kill => "kill",
         }
     }
 }
@@ -57,6 +61,7 @@ if [ -n "$CARTO_FAULT_AT" ] && [ "$sub" = "$CARTO_FAULT_AT" ]; then
       after) "$real" "$@"; echo "fatal: injected failure after git $sub" >&2; exit 128 ;;
       half) "$real" "$@"; rm -f "$("$real" rev-parse --git-dir)/MERGE_HEAD"
             echo "fatal: No space left on device (injected)" >&2; exit 128 ;;
+      kill) "$real" "$@"; kill -9 "$PPID"; exit 128 ;;
       block) echo $$ >"$CARTO_FAULT_DIR/blocked"
              while [ ! -e "$CARTO_FAULT_DIR/release" ]; do sleep 0.05; done ;;
     esac

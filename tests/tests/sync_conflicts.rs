@@ -193,23 +193,22 @@ fn continue_refuses_conflict_markers_then_commits_with_the_choices_recorded() {
         .unwrap();
     f.write(&f.work, "c.txt", &fixed);
     f.git(&f.work, &["add", "c.txt"]);
-    // Taking the fork side outside carto drops upstream's changes: reported,
-    // and only committed when the person says so.
-    let out = f.carto(&["sync", "--continue"]).fails(1);
-    for p in ["Dockerfile:1", "Makefile", "assets/logo.png"] {
-        assert!(out.stderr.contains(p), "{p}: {}", out.stderr);
-    }
-    assert!(
-        out.stderr.contains("upstream change dropped"),
-        "{}",
-        out.stderr
-    );
-    let out = f.carto(&["sync", "--continue", "--accept-findings"]).ok();
+    // Taking the fork side outside carto is the person's choice: recorded as
+    // such, so the upstream changes it drops are its outcomes, not findings.
+    let out = f.carto(&["sync", "--continue"]).ok();
     assert!(
         out.stdout.contains("Synced upstream v1.0.0 → v1.1.0"),
         "{}",
         out.stdout
     );
+    let msg = f.git(&f.work, &["log", "-1", "--format=%B"]);
+    for p in ["Dockerfile", "Makefile", "assets/logo.png"] {
+        assert!(
+            msg.contains(&format!("Carto-Resolved: fork {p}")),
+            "{p}: {msg}"
+        );
+    }
+    assert!(msg.contains("Carto-Resolved: edited c.txt"), "{msg}");
     let parents = f.git(&f.work, &["log", "-1", "--format=%P"]);
     assert_eq!(
         parents,
@@ -224,7 +223,7 @@ fn continue_refuses_conflict_markers_then_commits_with_the_choices_recorded() {
     .unwrap();
     assert_eq!(j["state"], "committed");
     assert_eq!(j["counts"]["by_hand"], 4);
-    assert_eq!(j["findings"].as_array().unwrap().len(), 3, "{j}");
+    assert_eq!(j["findings"].as_array().unwrap().len(), 0, "{j}");
     // Not pushed: --no-push was remembered.
     assert!(
         f.run_git(

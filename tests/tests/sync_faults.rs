@@ -208,6 +208,116 @@ fn a_commit_made_during_a_stopped_sync_survives_abort() {
 }
 
 #[test]
+fn abort_takes_back_the_merge_commit_git_made_before_failing() {
+    let f = one_conflict();
+    let fault = FaultGit::install(&f);
+    let before = snapshot(&f);
+    f.carto(&["sync", "--no-push"]).fails(1);
+    f.write(&f.work, "c.txt", "settled\n");
+    f.git(&f.work, &["add", "c.txt"]);
+    // git writes the merge commit and moves the sync branch, then fails (a
+    // hook, a disk full after the ref).
+    let out = fault
+        .carto(
+            &f,
+            Some(("commit", 1, Mode::After)),
+            &["sync", "--continue", "--accept-findings"],
+        )
+        .fails(1);
+    assert!(out.stderr.contains("--abort"), "{}", out.stderr);
+    let made = f.rev("upstream-sync/v1.1.0");
+    assert_eq!(
+        f.git(&f.work, &["show", "upstream-sync/v1.1.0:c.txt"]),
+        "settled"
+    );
+    // --continue cannot finish it and says why.
+    let out = f.carto(&["sync", "--continue"]).fails(1);
+    assert!(
+        out.stderr.contains(&made[..7]) && out.stderr.contains("--abort"),
+        "{}",
+        out.stderr
+    );
+    let out = f.carto(&["sync", "--abort"]).ok();
+    assert!(
+        out.stdout.contains("deleted upstream-sync/v1.1.0"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(snapshot(&f), before);
+    assert!(!in_progress(&f));
+}
+
+#[test]
+fn abort_takes_back_the_merge_commit_when_the_sync_was_killed_after_it() {
+    let f = one_conflict();
+    let fault = FaultGit::install(&f);
+    let before = snapshot(&f);
+    f.carto(&["sync", "--no-push"]).fails(1);
+    f.write(&f.work, "c.txt", "settled\n");
+    f.git(&f.work, &["add", "c.txt"]);
+    let run = fault.carto(
+        &f,
+        Some(("commit", 1, Mode::Kill)),
+        &["sync", "--continue", "--accept-findings"],
+    );
+    assert_ne!(run.code, 0);
+    assert_eq!(
+        f.git(&f.work, &["show", "upstream-sync/v1.1.0:c.txt"]),
+        "settled"
+    );
+    // The killed run's lock is stale; the record names the commit to take back.
+    f.carto(&["sync", "--abort"]).ok();
+    assert_eq!(snapshot(&f), before);
+}
+
+#[test]
+fn a_commit_of_yours_after_a_failed_commit_step_is_kept() {
+    let f = one_conflict();
+    let fault = FaultGit::install(&f);
+    f.carto(&["sync", "--no-push"]).fails(1);
+    f.write(&f.work, "c.txt", "settled\n");
+    f.git(&f.work, &["add", "c.txt"]);
+    // The sync's commit fails before git wrote anything...
+    fault
+        .carto(
+            &f,
+            Some(("commit", 1, Mode::Fail)),
+            &["sync", "--continue", "--accept-findings"],
+        )
+        .fails(1);
+    // ...and the person commits their own resolution with plain git.
+    f.write(&f.work, "c.txt", "mine\n");
+    f.git(&f.work, &["add", "c.txt"]);
+    f.git(
+        &f.work,
+        &["commit", "--quiet", "--no-verify", "-m", "my merge"],
+    );
+    let mine = f.rev("HEAD");
+    let out = f.carto(&["sync", "--abort"]).ok();
+    assert!(out.stdout.contains("as it is"), "{}", out.stdout);
+    assert_eq!(f.rev("upstream-sync/v1.1.0"), mine);
+
+    // After a commit step that did write, a commit on top of it is kept too.
+    let g = one_conflict();
+    let fault = FaultGit::install(&g);
+    g.carto(&["sync", "--no-push"]).fails(1);
+    g.write(&g.work, "c.txt", "settled\n");
+    g.git(&g.work, &["add", "c.txt"]);
+    fault
+        .carto(
+            &g,
+            Some(("commit", 1, Mode::After)),
+            &["sync", "--continue", "--accept-findings"],
+        )
+        .fails(1);
+    g.commit_file(&g.work, "mine.txt", "mine\n", "feat: mine");
+    let mine = g.rev("HEAD");
+    let out = g.carto(&["sync", "--abort"]).ok();
+    assert!(out.stdout.contains("as it is"), "{}", out.stdout);
+    assert_eq!(g.rev("upstream-sync/v1.1.0"), mine);
+}
+
+#[test]
 fn a_merge_that_dies_half_way_is_rolled_back_whole() {
     let f = one_conflict();
     let fault = FaultGit::install(&f);
@@ -247,16 +357,10 @@ fn holds_after_fault(f: &Fixture, before: &str, prod: &str, what: &str, run: &Ru
     assert!(!run.stderr.contains("panicked"), "{what}: {}", run.stderr);
     assert_eq!(f.rev("carto/main"), prod, "{what}: production moved");
     if in_progress(f) {
-        let out = f.carto(&["sync", "--abort"]).ok();
-        if snapshot(f) != before {
-            // Only a merge commit that git made but reported failing is kept
-            // (it cannot be told from a person's): said, and complete.
-            assert!(out.stdout.contains("as it is"), "{what}: {}", out.stdout);
-            f.git(
-                &f.work,
-                &["merge-base", "--is-ancestor", prod, "upstream-sync/v1.78.5"],
-            );
-        }
+        // Even a merge commit git made before reporting a failure is this
+        // sync's, recorded before the commit: taken back.
+        f.carto(&["sync", "--abort"]).ok();
+        assert_eq!(snapshot(f), before, "{what}");
         return;
     }
     if snapshot(f) == before {
@@ -286,6 +390,7 @@ fn sync_survives_a_fault_at_every_git_step() {
         ("merge", Mode::Half),
         ("commit", Mode::Fail),
         ("commit", Mode::After),
+        ("commit", Mode::Kill),
         ("push", Mode::Fail),
     ] {
         let mut nth = 1;
@@ -311,6 +416,7 @@ fn continue_and_abort_survive_a_fault_at_every_git_step() {
     for (step, sub, mode) in [
         ("--continue", "commit", Mode::Fail),
         ("--continue", "commit", Mode::After),
+        ("--continue", "commit", Mode::Kill),
         ("--abort", "reset", Mode::Fail),
         ("--abort", "switch", Mode::Fail),
         ("--abort", "update-ref", Mode::Fail),
@@ -336,14 +442,10 @@ fn continue_and_abort_survive_a_fault_at_every_git_step() {
             assert!(!run.stderr.contains("panicked"), "{what}: {}", run.stderr);
             assert_eq!(f.rev("carto/main"), prod, "{what}: production moved");
             if in_progress(&f) {
-                // --abort works from here and restores the start (a merge git
-                // made but reported failing is kept, as a person's would be).
-                let out = f.carto(&["sync", "--abort"]).ok();
-                if mode != Mode::After {
-                    assert_eq!(snapshot(&f), before, "{what}");
-                } else {
-                    assert!(out.stdout.contains("as it is"), "{what}: {}", out.stdout);
-                }
+                // --abort works from here and restores the start, the merge
+                // commit git made before failing included.
+                f.carto(&["sync", "--abort"]).ok();
+                assert_eq!(snapshot(&f), before, "{what}");
             } else if step == "--continue" {
                 // The commit happened: the person's resolution is in it.
                 assert_eq!(

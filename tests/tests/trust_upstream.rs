@@ -143,3 +143,89 @@ fn a_feature_merge_that_takes_its_branch_tree_is_not_a_mirror_merge() {
     let out = f.carto(&["next-tag", "patch"]).ok();
     assert_eq!(out.stdout.trim(), "carto-v1.75.2-0.1.1");
 }
+
+/// Production merged upstream 1.78.5 by hand (plain `git merge` of the tag,
+/// no mirror merge); a clone whose upstream refs predate that release.
+#[test]
+fn a_hand_made_merge_of_a_newer_upstream_release_refuses_with_stale_refs() {
+    let f = Fixture::new();
+    f.merge_upstream_into_production("v1.78.5-stable");
+    let mate = f.path("stale");
+    f.git(
+        f.root.path(),
+        &[
+            "clone",
+            "--quiet",
+            "--no-tags",
+            "-b",
+            "carto/main",
+            &Fixture::url(&f.origin),
+            mate.to_str().unwrap(),
+        ],
+    );
+    f.git(
+        &mate,
+        &["remote", "add", "upstream", &Fixture::url(&f.upstream)],
+    );
+    // Upstream's refs as fetched before 1.78.5: the 1.75.2 tag, main there.
+    f.git(
+        &mate,
+        &[
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "upstream",
+            "refs/tags/v1.75.2-stable:refs/tags/v1.75.2-stable",
+        ],
+    );
+    f.git(
+        &mate,
+        &[
+            "update-ref",
+            "refs/remotes/upstream/main",
+            "v1.75.2-stable^{commit}",
+        ],
+    );
+    f.git(&mate, &["fetch", "--quiet", "origin", "--tags"]);
+    assert_eq!(f.git(&mate, &["tag", "-l", "v1.78.5*"]), "");
+    for args in [&["next-tag", "patch"][..], &["status"]] {
+        let out = f.carto_in(&mate, args).fails(1);
+        assert!(
+            out.stderr.contains("older than the history")
+                && out.stderr.contains("merged by hand")
+                && out.stderr.contains("git fetch upstream --tags"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!out.stdout.contains("1.75.2-0.1.1"), "{}", out.stdout);
+    }
+    f.git(&mate, &["fetch", "--quiet", "upstream", "--tags"]);
+    let out = f.carto_in(&mate, &["next-tag", "patch"]).ok();
+    assert_eq!(out.stdout.trim(), "carto-v1.78.5-0.1.0");
+    f.carto_in(&mate, &["status"]).ok();
+}
+
+/// A sync merged into production the way a pull request merges it (a merge
+/// commit whose second parent is the sync merge, itself over the mirror):
+/// that is no upstream history merged by hand.
+#[test]
+fn a_sync_merged_by_pull_request_is_not_taken_for_a_hand_made_merge() {
+    let f = Fixture::new();
+    f.carto(&["sync", "--no-push"]).ok();
+    let w = &f.work;
+    f.git(w, &["switch", "--quiet", "carto/main"]);
+    f.git(
+        w,
+        &[
+            "merge",
+            "--quiet",
+            "--no-ff",
+            "--no-edit",
+            "upstream-sync/v1.78.5",
+        ],
+    );
+    f.commit_file(w, "carto_y.txt", "y\n", "fix: y");
+    let out = f.carto(&["next-tag", "patch"]).ok();
+    assert_eq!(out.stdout.trim(), "carto-v1.78.5-0.1.0");
+    f.carto(&["status"]).ok();
+}

@@ -153,6 +153,7 @@ pub fn status(fork: &Fork) -> Result<Status> {
         let base = last.as_ref().and_then(|t| git.tag_commit(&t.name));
         release.last = last.map(|t| t.name);
         let mut commits = fork.fork_commits(tip, base, &tips)?;
+        crate::repo::upstream_refs::require_not_older(fork, &commits)?;
         commits.retain(|c| {
             git.repo
                 .find_commit(*c)

@@ -283,6 +283,37 @@ fn credentials(host: &str) -> Result<RegistryAuth> {
             path.display()
         ))
     })?;
+    match from_config(&config, host, &path)? {
+        FromConfig::Auth(auth) => Ok(auth),
+        FromConfig::Helper(helper) => helper_auth(&helper, host),
+        FromConfig::Anonymous => Ok(RegistryAuth::Anonymous),
+    }
+}
+
+/// What the Docker config says about `host`.
+enum FromConfig {
+    Auth(RegistryAuth),
+    /// A `docker-credential-<name>` helper to ask.
+    Helper(String),
+    Anonymous,
+}
+
+/// Read the Docker config as docker does; a section of the wrong type is a
+/// usage error naming it (docker itself refuses such a file), never ignored.
+fn from_config(
+    config: &serde_json::Value,
+    host: &str,
+    path: &std::path::Path,
+) -> Result<FromConfig> {
+    let wrong = |what: &str| {
+        Error::usage(format!(
+            "{}: `{what}` has the wrong type: fix or remove it",
+            path.display()
+        ))
+    };
+    if !config.is_object() {
+        return Err(wrong("the top level"));
+    }
     let keys = [
         host.to_string(),
         format!("https://{host}"),
@@ -290,24 +321,41 @@ fn credentials(host: &str) -> Result<RegistryAuth> {
         format!("https://{host}/v1/"),
         format!("https://{host}/v2/"),
     ];
-    if let Some(auths) = config.get("auths").and_then(|a| a.as_object()) {
-        for key in &keys {
-            if let Some(entry) = auths.get(key) {
-                if let Some(auth) = inline_auth(entry, &path)? {
-                    return Ok(auth);
+    match config.get("auths") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::Object(auths)) => {
+            for key in &keys {
+                if let Some(entry) = auths.get(key) {
+                    if !entry.is_object() {
+                        return Err(wrong(&format!("auths.{key}")));
+                    }
+                    if let Some(auth) = inline_auth(entry, path)? {
+                        return Ok(FromConfig::Auth(auth));
+                    }
                 }
             }
         }
+        Some(_) => return Err(wrong("auths")),
     }
-    let helper = config
-        .get("credHelpers")
-        .and_then(|h| h.get(host))
-        .or_else(|| config.get("credsStore"))
-        .and_then(|h| h.as_str());
-    match helper {
-        Some(helper) => helper_auth(helper, host),
-        None => Ok(RegistryAuth::Anonymous),
-    }
+    let helper = match config.get("credHelpers") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Object(h)) => match h.get(host) {
+            None => None,
+            Some(serde_json::Value::String(name)) => Some(name.clone()),
+            Some(_) => return Err(wrong(&format!("credHelpers.{host}"))),
+        },
+        Some(_) => return Err(wrong("credHelpers")),
+    };
+    let helper = match (helper, config.get("credsStore")) {
+        (Some(h), _) => Some(h),
+        (None, None | Some(serde_json::Value::Null)) => None,
+        (None, Some(serde_json::Value::String(s))) => Some(s.clone()),
+        (None, Some(_)) => return Err(wrong("credsStore")),
+    };
+    Ok(match helper {
+        Some(h) => FromConfig::Helper(h),
+        None => FromConfig::Anonymous,
+    })
 }
 
 fn docker_config_path() -> Option<PathBuf> {
@@ -369,14 +417,28 @@ fn helper_auth(helper: &str, host: &str) -> Result<RegistryAuth> {
         // No stored credentials for this host: anonymous, as docker would.
         return Ok(RegistryAuth::Anonymous);
     }
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    helper_answer(&program, &out.stdout)
+}
+
+/// A credential helper's answer (`{"Username": ..., "Secret": ...}`); an
+/// answer that is not that is an error (never the helper's text: it may hold
+/// the secret).
+fn helper_answer(program: &str, stdout: &[u8]) -> Result<RegistryAuth> {
+    let v: serde_json::Value = serde_json::from_slice(stdout).map_err(|_| {
+        Error::usage(format!(
+            "`{program} get` did not answer JSON: check the credential helper"
+        ))
+    })?;
     match (
         v.get("Username").and_then(|u| u.as_str()),
         v.get("Secret").and_then(|s| s.as_str()),
     ) {
         (Some("<token>"), Some(s)) => Ok(RegistryAuth::Bearer(s.to_string())),
         (Some(u), Some(s)) => Ok(RegistryAuth::Basic(u.to_string(), s.to_string())),
-        _ => Ok(RegistryAuth::Anonymous),
+        _ => Err(Error::usage(format!(
+            "`{program} get` answered without a text Username and Secret: check the credential \
+             helper"
+        ))),
     }
 }
 
@@ -397,6 +459,77 @@ mod tests {
         for h in ["ghcr.io", "registry.example.com:5000", "10.0.0.1:5000"] {
             assert!(!is_loopback(h), "{h}");
         }
+    }
+
+    use proptest::prelude::*;
+
+    fn auth_kind(a: &RegistryAuth) -> &'static str {
+        match a {
+            RegistryAuth::Anonymous => "anonymous",
+            RegistryAuth::Basic(..) => "basic",
+            RegistryAuth::Bearer(_) => "bearer",
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_manifest_bytes_have_a_media_type(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+            prop_assert!(!media_type_of(&bytes).is_empty());
+        }
+
+        #[test]
+        fn any_manifest_json_has_a_media_type(v in crate::remote::github::fuzz_json()) {
+            let bytes = serde_json::to_vec(&v).unwrap_or_default();
+            let m = media_type_of(&bytes);
+            match v.get("mediaType").and_then(|m| m.as_str()) {
+                Some(declared) => prop_assert_eq!(m, declared),
+                None => prop_assert!(m == OCI_INDEX || m == OCI_MANIFEST),
+            }
+        }
+
+        #[test]
+        fn any_docker_config_is_read_or_refused(v in crate::remote::github::fuzz_json()) {
+            let path = std::path::Path::new("/home/u/.docker/config.json");
+            match from_config(&v, "ghcr.io", path) {
+                Ok(FromConfig::Auth(a)) => prop_assert!(auth_kind(&a) != "anonymous"),
+                Ok(_) => {}
+                Err(e) => prop_assert!(e.message().starts_with("/home/u/.docker/config.json")),
+            }
+        }
+
+        #[test]
+        fn any_helper_answer_is_read_or_refused(bytes in prop::collection::vec(any::<u8>(), 0..128)) {
+            if let Err(e) = helper_answer("docker-credential-x", &bytes) {
+                prop_assert!(e.message().contains("docker-credential-x get"));
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_types_in_the_docker_config_are_named() {
+        let path = std::path::Path::new("config.json");
+        let err = |v: serde_json::Value| match from_config(&v, "ghcr.io", path) {
+            Err(e) => e.message().to_string(),
+            Ok(_) => "accepted".into(),
+        };
+        assert!(err(serde_json::json!({"auths": []})).contains("`auths` has the wrong type"));
+        assert!(err(serde_json::json!({"auths": {"ghcr.io": "x"}})).contains("auths.ghcr.io"));
+        assert!(err(serde_json::json!({"credsStore": 1})).contains("credsStore"));
+        assert!(err(serde_json::json!([1])).contains("the top level"));
+        let ok = from_config(
+            &serde_json::json!({"auths": {"ghcr.io": {"auth": "dTpw"}}}),
+            "ghcr.io",
+            path,
+        );
+        assert!(
+            matches!(ok, Ok(FromConfig::Auth(RegistryAuth::Basic(u, p))) if u == "u" && p == "p")
+        );
+        assert!(helper_answer("h", br#"{"Username":"u","Secret":5}"#).is_err());
+        // A helper's text is never quoted: it may be the secret itself.
+        let e = helper_answer("h", b"s3cr3t-token").unwrap_err();
+        assert!(!e.message().contains("s3cr3t"), "{}", e.message());
     }
 
     #[test]

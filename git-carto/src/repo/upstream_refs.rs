@@ -13,11 +13,19 @@
 //! - the configured version file names a newer version than the ancestry
 //!   shows (checked in `next_tag`, with the same advice).
 //!
-//! A merge of upstream made by hand (no mirror merge) in a clone whose
-//! upstream refs are old cannot be told from a fork merge by structure; the
-//! version file covers that case.
+//! - a merge of upstream made by hand (plain `git merge` of a newer release
+//!   into production, no mirror merge): its second parent is unknown here and
+//!   its history reaches known upstream commits without ever touching the
+//!   branch's own first-parent line (where a fork branch starts, and which a
+//!   sync merge merged in). A fork branch started on an upstream commit
+//!   itself, never touching the fork's line, looks the same; carto's
+//!   `feature` always starts on production.
 
-use git2::Oid;
+use std::collections::HashSet;
+
+use git2::{Commit, Oid};
+
+use crate::repo::history::Reach;
 
 use crate::error::{Error, Result};
 use crate::repo::fork::Fork;
@@ -41,14 +49,18 @@ pub fn require_known(fork: &Fork, tips: &[Oid]) -> Result<()> {
     Ok(())
 }
 
-/// Refuse when `commits` (fork commits, as [`Fork::fork_commits`] lists them)
-/// hold a mirror merge whose upstream parent no upstream ref reaches: the
-/// clone's upstream refs are older than what the commits contain.
-/// `fork_commits` leaves out mirror merges over known upstream commits, so
-/// any mirror merge still listed is over an unknown one. Costs one ancestry
-/// check per merge that has a parent's tree (rare), nothing per commit else.
+/// Refuse when `commits` (fork commits, as [`Fork::fork_commits`] lists them,
+/// newest first) hold a mirror merge whose upstream parent no upstream ref
+/// reaches, or a hand-made merge of upstream history newer than every
+/// upstream ref: the clone's upstream refs are older than what the commits
+/// contain. `fork_commits` leaves out mirror merges over known upstream
+/// commits, so any mirror merge still listed is over an unknown one. Costs
+/// one ancestry check per merge that has a parent's tree (rare), and for the
+/// hand-made merges one walk over at most the listed commits, each visited
+/// once (see [`HandMerges`]).
 pub fn require_not_older(fork: &Fork, commits: &[Oid]) -> Result<()> {
     let repo = &fork.git.repo;
+    let mut hand = HandMerges::new(fork, commits);
     for &id in commits {
         let commit = repo.find_commit(id)?;
         if commit.parent_count() < 2 {
@@ -74,8 +86,127 @@ pub fn require_not_older(fork: &Fork, commits: &[Oid]) -> Result<()> {
                 short(p.id())
             )));
         }
+        if let Some(p) = hand.upstream_parent(&commit)? {
+            let up = fork.config.upstream();
+            return Err(Error::refused(format!(
+                "this clone's upstream refs are older than the history: merge {} brings in \
+                 commit {}, whose history reaches upstream's but that no `{up}` ref or stable \
+                 tag here reaches (an upstream release merged by hand), so the upstream version \
+                 would be computed from an older release; fetch upstream's tags with `git \
+                 fetch {up} --tags`",
+                short(id),
+                short(p)
+            )));
+        }
     }
     Ok(())
+}
+
+/// Finds merges whose second parent is upstream history this clone has not
+/// fetched: a listed parent whose whole listed history never touches the
+/// branch's own first-parent line (a fork branch starts there; a sync merge
+/// merged production in) and leaves the listed commits only at known upstream
+/// commits. Histories found upstream-only are remembered and a walk stops at
+/// the first line commit, so all merges together cost about one walk over
+/// the list `fork_commits` already walked.
+struct HandMerges<'f> {
+    fork: &'f Fork,
+    listed: HashSet<Oid>,
+    newest: Option<Oid>,
+    /// The first-parent line from the newest listed commit, within the list.
+    line: Option<HashSet<Oid>>,
+    /// Commits whose history is known to be upstream's only.
+    upstream_only: HashSet<Oid>,
+    /// Reachability from upstream's refs, built on first need.
+    upstream: Option<Reach<'f>>,
+}
+
+impl<'f> HandMerges<'f> {
+    fn new(fork: &'f Fork, commits: &[Oid]) -> Self {
+        HandMerges {
+            fork,
+            listed: commits.iter().copied().collect(),
+            newest: commits.first().copied(),
+            line: None,
+            upstream_only: HashSet::new(),
+            upstream: None,
+        }
+    }
+
+    /// The first parent after the first that is unknown upstream history.
+    fn upstream_parent(&mut self, merge: &Commit<'_>) -> Result<Option<Oid>> {
+        for p in merge.parent_ids().skip(1) {
+            if self.listed.contains(&p) && self.upstream_history(p)? {
+                return Ok(Some(p));
+            }
+        }
+        Ok(None)
+    }
+
+    fn upstream_history(&mut self, start: Oid) -> Result<bool> {
+        let repo = &self.fork.git.repo;
+        let line = match self.line.take() {
+            Some(line) => line,
+            None => {
+                let mut line = HashSet::new();
+                let mut at = self.newest;
+                while let Some(id) = at.filter(|id| self.listed.contains(id)) {
+                    if !line.insert(id) {
+                        break;
+                    }
+                    at = repo.find_commit(id)?.parent_id(0).ok();
+                }
+                line
+            }
+        };
+        let outcome = self.walk(start, &line);
+        self.line = Some(line);
+        outcome
+    }
+
+    fn walk(&mut self, start: Oid, line: &HashSet<Oid>) -> Result<bool> {
+        let repo = &self.fork.git.repo;
+        let mut seen = HashSet::new();
+        let mut stack = vec![start];
+        let mut exits = 0;
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            if self.upstream_only.contains(&id) {
+                exits += 1;
+                continue;
+            }
+            if line.contains(&id) {
+                return Ok(false);
+            }
+            if !self.listed.contains(&id) {
+                if !self.is_upstream(id)? {
+                    return Ok(false);
+                }
+                exits += 1;
+                continue;
+            }
+            stack.extend(repo.find_commit(id)?.parent_ids());
+        }
+        if exits == 0 {
+            return Ok(false);
+        }
+        self.upstream_only.extend(seen);
+        Ok(true)
+    }
+
+    fn is_upstream(&mut self, id: Oid) -> Result<bool> {
+        if self.upstream.is_none() {
+            let (stable, _) = self.fork.stable_tags()?;
+            let tips = self.fork.upstream_tips(&stable)?;
+            self.upstream = Some(self.fork.git.reach(&tips)?);
+        }
+        match self.upstream.as_mut() {
+            Some(reach) => reach.contains(id),
+            None => Ok(false),
+        }
+    }
 }
 
 /// The advice for a clone without the upstream remote, with the URL when

@@ -82,9 +82,12 @@ pub(super) fn rollback(fork: &Fork, state: &State) -> Result<Aborted> {
         out.pushed.push(pushed);
         out.remove.push(remove);
     }
+    let undone = undo_commit(fork, state)?;
     if !state.started_by_carto {
         if git.merge_head().is_some() {
-            git.run(&["merge", "--abort"])?;
+            abort_merge(fork, state)?;
+        } else if undone {
+            git.run(&["reset", "--hard", "--quiet"])?;
         }
         State::remove(git)?;
         return Ok(out);
@@ -93,7 +96,7 @@ pub(super) fn rollback(fork: &Fork, state: &State) -> Result<Aborted> {
     // checked out (the sync branch's start). Only there: a person's edits on
     // another branch are theirs.
     let on_sync_branch = git.current_branch().ok().as_deref() == state.sync_branch.as_deref();
-    if on_sync_branch || git.merge_head().is_some() || !unmerged_paths(fork)?.is_empty() {
+    if undone || on_sync_branch || git.merge_head().is_some() || !unmerged_paths(fork)?.is_empty() {
         git.run(&["reset", "--hard", "--quiet"])
             .map_err(|e| e.context("resetting the index and tree to the sync branch"))?;
     }
@@ -137,9 +140,58 @@ pub(super) fn rollback(fork: &Fork, state: &State) -> Result<Aborted> {
     Ok(out)
 }
 
+/// `git merge --abort` of a merge carto took over. A resolution that died
+/// between staging a path and writing its file leaves the file behind the
+/// index, and git then refuses ("not uptodate"): the recorded conflict paths
+/// get their staged content first, then the merge is aborted.
+fn abort_merge(fork: &Fork, state: &State) -> Result<()> {
+    let git = &fork.git;
+    if git.run_status(&["merge", "--abort"])?.0 {
+        return Ok(());
+    }
+    let mut index = git.repo.index()?;
+    index.read(true)?;
+    let mut paths = Vec::new();
+    for p in state.conflicts.iter().flat_map(|r| &r.conflict.paths) {
+        if index.get_path(std::path::Path::new(p), 0).is_some() {
+            paths.extend_from_slice(p.as_bytes());
+            paths.push(0);
+        }
+    }
+    if !paths.is_empty() {
+        git.run_input(&["checkout-index", "-f", "-u", "-z", "--stdin"], &paths)
+            .map_err(|e| e.context("writing the staged files back before aborting the merge"))?;
+    }
+    git.run(&["merge", "--abort"])?;
+    Ok(())
+}
+
+/// The sync's own merge commit, when `git commit` made it but the run did not
+/// finish (a hook failed, the process was killed): the ref goes back to where
+/// it was, only while it is still at that commit.
+fn undo_commit(fork: &Fork, state: &State) -> Result<bool> {
+    let git = &fork.git;
+    let Some(c) = &state.committing else {
+        return Ok(false);
+    };
+    let Some(made) = c.made(&git.repo) else {
+        return Ok(false);
+    };
+    git.run(&[
+        "update-ref",
+        "-m",
+        "carto sync --abort",
+        &c.refname,
+        &c.old,
+        &made.to_string(),
+    ])
+    .map_err(|e| e.context("taking back the sync's merge commit"))?;
+    Ok(true)
+}
+
 /// Where this sync put a branch it changes: the mirror at the new mirror
-/// commit, the sync branch at its start (the merge is never committed while
-/// the record exists).
+/// commit, the sync branch at its start (its own merge commit, if git made
+/// one, is taken back first by [`undo_commit`]).
 fn set_by_sync(state: &State, name: &str) -> Option<String> {
     if let Some(m) = state.mirror.as_ref().filter(|m| m.branch == name) {
         return Some(m.after.clone());

@@ -17,7 +17,7 @@ pub(super) fn try_commit(
 ) -> Result<std::result::Result<(Oid, Verification), Blocked>> {
     let git = &fork.git;
     let unmerged = unmerged_paths(fork)?;
-    refresh(state, &unmerged);
+    refresh(fork, state, &unmerged)?;
     if !unmerged.is_empty() {
         return Ok(Err(Blocked {
             unmerged: state.left(&unmerged),
@@ -41,8 +41,20 @@ pub(super) fn try_commit(
         }));
     }
     let message = commit_message(fork, state);
-    git.run_input(&["commit", "--quiet", "-F", "-"], message.as_bytes())
-        .map_err(|e| e.context("committing the sync merge"))?;
+    state.committing = Some(Committing::before(git)?);
+    state.save(git)?;
+    if let Err(e) = git.run_input(&["commit", "--quiet", "-F", "-"], message.as_bytes()) {
+        // git may have moved the branch before failing: remember the commit
+        // it made, for `--abort`.
+        if let Some(c) = state.committing.as_mut() {
+            c.new = c.made(&git.repo).map(|id| id.to_string());
+        }
+        state.save(git)?;
+        return Err(e.context(
+            "committing the sync merge (`git carto sync --abort` undoes the sync, this \
+             commit included if git made it)",
+        ));
+    }
     let commit = git
         .head_id()
         .ok_or_else(|| Error::refused("no commit after git commit"))?;
@@ -110,25 +122,21 @@ pub(super) fn commit_message(fork: &Fork, state: &State) -> String {
         m
     };
     let mut trailers: Vec<String> = upstream_trailers(fork, state);
-    trailers.extend(state.conflicts.iter().filter_map(|r| {
-        let res = r.resolution.as_ref()?;
-        if res.by == By::Policy {
-            return None;
-        }
-        let Some(choice) = res.choice else {
-            return Some(format!("{}: edited {}", verify::TRAILER, r.conflict.path));
+    // One line per path a policy glob would match (a rename's new names
+    // too), so `verify` on the commit finds the decision at each of them.
+    for r in &state.conflicts {
+        let Some(res) = r.resolution.as_ref().filter(|res| res.by != By::Policy) else {
+            continue;
         };
-        let side = choice.side();
-        Some(format!(
-            "{}: {} {}",
-            verify::TRAILER,
-            match side {
-                policy::Side::Upstream => "upstream",
-                policy::Side::Fork => "fork",
-            },
-            r.conflict.path
-        ))
-    }));
+        let what = match res.choice.map(|c| c.side()) {
+            None => "edited",
+            Some(policy::Side::Upstream) => "upstream",
+            Some(policy::Side::Fork) => "fork",
+        };
+        for path in r.conflict.match_paths() {
+            trailers.push(format!("{}: {what} {path}", verify::TRAILER));
+        }
+    }
     if !trailers.is_empty() {
         msg.push('\n');
         msg.push_str(&trailers.join("\n"));

@@ -56,7 +56,7 @@ use crate::repo::fork::Fork;
 use crate::repo::tag::Template;
 use policy::Rules;
 use sides::Sides;
-use state::{Before, By, Record, Resolution, State};
+use state::{Before, By, Committing, Record, Resolution, State};
 use verify::{Check, Finding, Target, Verification};
 
 /// Options of `git carto sync`.
@@ -156,24 +156,43 @@ fn record_conflicts(fork: &Fork, rules: &Rules, state: &mut State) -> Result<()>
     Ok(())
 }
 
-/// Paths a person settled outside carto (`git add`, `git rm`) are resolved.
-fn refresh(state: &mut State, unmerged: &HashSet<String>) {
-    for r in &mut state.conflicts {
-        if r.resolution.is_none() && !r.conflict.paths.iter().any(|p| unmerged.contains(p)) {
-            r.resolution = Some(Resolution {
-                by: By::Outside,
-                choice: None,
-                result: "resolved outside carto".into(),
-            });
-        }
+/// Paths a person settled outside carto (`git add`, `git rm`) are resolved,
+/// each with the side they kept when the index holds one side's file, so the
+/// commit records their choice as a `Carto-Resolved:` trailer. Read again on
+/// every call: the person may change their mind until the commit.
+fn refresh(fork: &Fork, state: &mut State, unmerged: &HashSet<String>) -> Result<()> {
+    let outside = |r: &Record| r.resolution.as_ref().is_none_or(|x| x.by == By::Outside);
+    if !state.conflicts.iter().any(outside) {
+        return Ok(());
     }
+    let mut index = fork.git.repo.index()?;
+    index.read(true)?;
+    for r in &mut state.conflicts {
+        if !outside(r) {
+            continue;
+        }
+        if r.conflict.paths.iter().any(|p| unmerged.contains(p)) {
+            r.resolution = None;
+            continue;
+        }
+        let choice = r.side_kept(&index);
+        r.resolution = Some(Resolution {
+            by: By::Outside,
+            choice,
+            result: match choice {
+                Some(c) => format!("{} kept outside carto", c.side().label()),
+                None => "edited outside carto".into(),
+            },
+        });
+    }
+    Ok(())
 }
 
 /// Apply every automatic policy to the unresolved paths, in one batch; paths
 /// whose policy would drop protected fork lines are held for a person.
 fn apply_policies(fork: &Fork, state: &mut State) -> Result<usize> {
     let unmerged = unmerged_paths(fork)?;
-    refresh(state, &unmerged);
+    refresh(fork, state, &unmerged)?;
     let settled = settle::plan(fork, &state.sides, &state.conflicts)?;
     let changes: Vec<&resolve::Change> = settled.planned.iter().map(|p| &p.change).collect();
     resolve::apply(&fork.git, &changes)?;

@@ -36,13 +36,8 @@ fn other_syncs(fork: &Fork, gh: &GitHub, branch: &str) -> Result<Vec<(u64, Strin
     let template = Template::new(fmt, &["version"])?;
     let mut out = Vec::new();
     for pr in gh.open_pulls(&slug, fork.config.production())? {
-        let head = pr["head"]["ref"].as_str().unwrap_or_default();
-        if head != branch && template.parse(head).is_some() {
-            out.push((
-                pr["number"].as_u64().unwrap_or(0),
-                head.to_string(),
-                pr["html_url"].as_str().unwrap_or_default().to_string(),
-            ));
+        if pr.head != branch && template.parse(&pr.head).is_some() {
+            out.push((pr.number, pr.head, pr.html_url));
         }
     }
     Ok(out)
@@ -81,14 +76,11 @@ pub fn open_or_update(
     let base = fork.config.production();
     let title = format!("Upstream sync: v{version}");
     let open = gh.open_pulls(&slug, base)?;
-    let existing = open
-        .iter()
-        .find(|pr| pr["head"]["ref"].as_str() == Some(branch));
+    let existing = open.iter().find(|pr| pr.head == branch);
     let ours = labels(fork, clean);
     let (pr, action) = match existing {
         Some(pr) => {
-            let number = pr["number"].as_u64().unwrap_or(0);
-            let pr = gh.update_pull(&slug, number, &json!({"title": title, "body": body}))?;
+            let pr = gh.update_pull(&slug, pr.number, &json!({"title": title, "body": body}))?;
             (pr, "updated")
         }
         None => (
@@ -96,23 +88,21 @@ pub fn open_or_update(
             "created",
         ),
     };
-    let number = pr["number"]
-        .as_u64()
-        .ok_or_else(|| Error::refused("GitHub's pull request has no number"))?;
+    let number = pr.number;
     // Keep labels people added; swap our clean/conflicts label.
     let ours_all = [labels(fork, true), labels(fork, false)].concat();
     let mut set: Vec<String> = existing
-        .and_then(|pr| pr["labels"].as_array())
-        .map(|ls| {
-            ls.iter()
-                .filter_map(|l| l["name"].as_str().map(str::to_string))
+        .map(|pr| {
+            pr.labels
+                .iter()
                 .filter(|l| !ours_all.contains(l))
+                .cloned()
                 .collect()
         })
         .unwrap_or_default();
     set.extend(ours);
     gh.set_labels(&slug, number, &set)?;
-    let url = pr["html_url"].as_str().unwrap_or_default().to_string();
+    let url = pr.html_url;
     if supersede {
         for (n, _, _) in other_syncs(fork, &gh, branch)? {
             gh.comment(

@@ -19,6 +19,17 @@ pub fn continue_cmd(
         state.regenerate = true;
     }
     if fork.git.merge_head().is_none() {
+        if let Some(made) = state
+            .committing
+            .as_ref()
+            .and_then(|c| c.made(&fork.git.repo))
+        {
+            return Err(Error::refused(format!(
+                "the sync's merge commit {} was made but the commit step failed: run `git \
+                 carto sync --abort` to undo the sync (that commit included), then sync again",
+                crate::term::output::short(made)
+            )));
+        }
         return Err(Error::refused(
             "the sync's merge is no longer in progress (committed or aborted by hand): run \
              `git carto sync --abort` to forget it",

@@ -38,6 +38,7 @@ pub(super) fn ensure_state(fork: &Fork) -> Result<State> {
         base: None,
         regenerate: false,
         regenerated: None,
+        committing: None,
     };
     record_conflicts(fork, &rules, &mut state)?;
     Ok(state)
@@ -59,6 +60,9 @@ pub fn resolve_cmd(fork: &Fork, walk: Option<&mut walk::Walk<'_>>) -> Result<Res
     let git = &fork.git;
     let _lock = SyncLock::take(git)?;
     let mut state = ensure_state(fork)?;
+    // Recorded before any file changes: a failure part-way is then a sync
+    // that `--abort` knows how to undo.
+    state.save(git)?;
     let before: HashSet<String> = state
         .conflicts
         .iter()

@@ -227,6 +227,7 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
         base: None,
         regenerate: opts.regenerate,
         regenerated: None,
+        committing: None,
     };
     state.sides.upstream_label = format!("{} via {}", target.name, cfg.mirror());
     state.sides.fork_label = cfg.production().to_string();

@@ -43,6 +43,67 @@ pub struct State {
     /// What that command did, once it ran.
     #[serde(default)]
     pub regenerated: Option<super::regenerate::Regenerated>,
+    /// The sync's own `git commit`, recorded before it runs.
+    #[serde(default)]
+    pub committing: Option<Committing>,
+}
+
+/// The sync's `git commit`, written down before it runs: git can move the
+/// branch and still fail (a hook, a kill, a disk full after the ref), and only
+/// this record tells that commit from one a person made, so `--abort` takes
+/// back exactly it and nothing else.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Committing {
+    /// The ref `git commit` moves: `refs/heads/<branch>`, or `HEAD` when detached.
+    pub refname: String,
+    /// Its value before the commit.
+    pub old: String,
+    /// The merge commit this sync makes: its parents and tree.
+    pub parents: Vec<String>,
+    pub tree: String,
+    /// The commit, once seen after git failed.
+    #[serde(default)]
+    pub new: Option<String>,
+}
+
+impl Committing {
+    /// What `git commit` is about to do in `git`'s merge in progress.
+    pub fn before(git: &Git) -> Result<Committing> {
+        let head = git.repo.head()?;
+        let refname = if head.is_branch() {
+            head.name().unwrap_or("HEAD").to_string()
+        } else {
+            "HEAD".to_string()
+        };
+        let old = head
+            .target()
+            .ok_or_else(|| Error::refused("HEAD does not point at a commit"))?;
+        let mut parents = vec![old.to_string()];
+        parents.extend(git.merge_head().map(|m| m.to_string()));
+        let tree = git.run(&["write-tree"])?.stdout.trim().to_string();
+        Ok(Committing {
+            refname,
+            old: old.to_string(),
+            parents,
+            tree,
+            new: None,
+        })
+    }
+
+    /// The commit the ref points at now, when it is this sync's commit (the
+    /// one seen, or one with exactly the recorded parents and tree).
+    pub fn made(&self, repo: &git2::Repository) -> Option<git2::Oid> {
+        let now = repo.refname_to_id(&self.refname).ok()?;
+        if now.to_string() == self.old {
+            return None;
+        }
+        if let Some(new) = &self.new {
+            return (now.to_string() == *new).then_some(now);
+        }
+        let c = repo.find_commit(now).ok()?;
+        let parents: Vec<String> = c.parent_ids().map(|p| p.to_string()).collect();
+        (parents == self.parents && c.tree_id().to_string() == self.tree).then_some(now)
+    }
 }
 
 /// Where things were before the sync.
@@ -67,6 +128,28 @@ pub struct Record {
     /// Why the automatic policy did not decide it (customization lines at stake).
     #[serde(default)]
     pub held: Option<String>,
+}
+
+impl Record {
+    /// The side a person kept outside carto (`git checkout --theirs`, `git
+    /// rm`, ... then `git add`), read from the index: that side's whole file
+    /// (or its deletion) at every path of the conflict. `None`: edited.
+    pub fn side_kept(&self, index: &git2::Index) -> Option<Choice> {
+        let c = &self.conflict;
+        [super::policy::Side::Upstream, super::policy::Side::Fork]
+            .into_iter()
+            .find(|&side| {
+                let chosen = c.side(side);
+                c.paths.iter().chain(chosen.map(|e| &e.path)).all(|p| {
+                    let at = index.get_path(Path::new(p), 0).map(|e| e.id);
+                    match chosen.filter(|e| e.path == *p) {
+                        Some(e) => at == Some(e.id),
+                        None => at.is_none(),
+                    }
+                })
+            })
+            .map(Choice::File)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -51,7 +51,7 @@ pub fn status_cmd(fork: &Fork) -> Result<SyncStatus> {
         });
     };
     let unmerged = unmerged_paths(fork)?;
-    refresh(&mut state, &unmerged);
+    refresh(fork, &mut state, &unmerged)?;
     let paths: Vec<PathStatus> = state
         .conflicts
         .iter()

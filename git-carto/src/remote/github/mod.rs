@@ -22,8 +22,14 @@ use crate::error::{Error, Result};
 use crate::term::redact;
 
 mod actions;
+#[cfg(test)]
+mod fuzz;
+#[cfg(test)]
+pub(crate) use fuzz::json_value as fuzz_json;
 mod protection;
+mod pulls;
 mod releases;
+pub use pulls::*;
 pub use releases::*;
 
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -173,10 +179,14 @@ impl Reply {
                 .collect();
             details = format!(": {}", parts.join("; "));
         }
+        // Not GitHub's JSON (a proxy's page): an excerpt says what came back.
+        let message = match &self.body {
+            Value::String(_) => excerpt(&self.body),
+            _ => self.message().to_string(),
+        };
         let msg = format!(
-            "GitHub answered {} to {what}: {}{details}{hint}",
-            self.status,
-            self.message()
+            "GitHub answered {} to {what}: {message}{details}{hint}",
+            self.status
         );
         Err(Error::refused(redact::redact(&msg).into_owned()))
     }
@@ -379,12 +389,7 @@ impl GitHub {
                 transport_message(&e)
             ))
         })?;
-        let text = String::from_utf8_lossy(&bytes);
-        let mut body: Value = if text.trim().is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.into_owned()))
-        };
+        let mut body = decode_body(&bytes);
         // Whatever the server put in its answer (an echo of our headers
         // included) reaches messages only redacted.
         redact::redact_json(&mut body);
@@ -408,6 +413,30 @@ impl GitHub {
         );
         Ok((reply, wait))
     }
+}
+
+/// GitHub's answer as JSON; a body that is not JSON (a proxy's HTML page, a
+/// cut-off answer) is kept as text for the error message, empty as null.
+pub fn decode_body(bytes: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(bytes);
+    if text.trim().is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.into_owned()))
+}
+
+/// A short, single-line excerpt of an answer for an error message.
+pub(crate) fn excerpt(v: &Value) -> String {
+    let text = match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let mut out: String = line.trim().chars().take(120).collect();
+    if out.len() < line.trim().len() {
+        out.push('…');
+    }
+    out
 }
 
 /// Percent-encode one URL path segment (RFC 3986 unreserved characters stay).
@@ -465,74 +494,6 @@ pub fn retry_wait(
         return Some(Duration::from_secs(until.max(1)));
     }
     (status >= 500).then_some(Duration::ZERO)
-}
-
-// ---------------------------------------------------------------------------
-// Pull requests and labels (used by `git carto sync --pr`).
-// ---------------------------------------------------------------------------
-
-impl GitHub {
-    /// Open pull requests into `base` (GET /repos/{owner}/{repo}/pulls), every page.
-    pub fn open_pulls(&self, slug: &Slug, base: &str) -> Result<Vec<Value>> {
-        let mut out = Vec::new();
-        for page in 1..=10 {
-            let path = format!(
-                "/repos/{slug}/pulls?state=open&base={}&per_page=100&page={page}",
-                encode_path_segment(base)
-            );
-            let body = self.get(&path)?.ok("listing open pull requests")?;
-            let items = body.as_array().cloned().unwrap_or_default();
-            let n = items.len();
-            out.extend(items);
-            if n < 100 {
-                break;
-            }
-        }
-        Ok(out)
-    }
-
-    /// Open a pull request (POST /repos/{owner}/{repo}/pulls).
-    pub fn create_pull(
-        &self,
-        slug: &Slug,
-        head: &str,
-        base: &str,
-        title: &str,
-        body: &str,
-    ) -> Result<Value> {
-        self.post(
-            &format!("/repos/{slug}/pulls"),
-            &serde_json::json!({"title": title, "head": head, "base": base, "body": body}),
-        )?
-        .ok("opening the pull request")
-    }
-
-    /// Change a pull request (PATCH /repos/{owner}/{repo}/pulls/{pull_number}):
-    /// `fields` such as `{"title", "body"}` or `{"state": "closed"}`.
-    pub fn update_pull(&self, slug: &Slug, number: u64, fields: &Value) -> Result<Value> {
-        self.patch(&format!("/repos/{slug}/pulls/{number}"), fields)?
-            .ok(&format!("updating pull request #{number}"))
-    }
-
-    /// Replace the labels of an issue or pull request
-    /// (PUT /repos/{owner}/{repo}/issues/{issue_number}/labels).
-    pub fn set_labels(&self, slug: &Slug, number: u64, labels: &[String]) -> Result<Value> {
-        self.put(
-            &format!("/repos/{slug}/issues/{number}/labels"),
-            &serde_json::json!({ "labels": labels }),
-        )?
-        .ok(&format!("labelling pull request #{number}"))
-    }
-
-    /// Comment on an issue or pull request
-    /// (POST /repos/{owner}/{repo}/issues/{issue_number}/comments).
-    pub fn comment(&self, slug: &Slug, number: u64, body: &str) -> Result<Value> {
-        self.post(
-            &format!("/repos/{slug}/issues/{number}/comments"),
-            &serde_json::json!({ "body": body }),
-        )?
-        .ok(&format!("commenting on #{number}"))
-    }
 }
 
 #[cfg(test)]

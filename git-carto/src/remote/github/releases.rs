@@ -18,7 +18,7 @@ pub struct Release {
 }
 
 impl Release {
-    fn from_json(v: &Value) -> Result<Release> {
+    pub fn from_json(v: &Value) -> Result<Release> {
         let id = v["id"]
             .as_u64()
             .ok_or_else(|| Error::refused("GitHub answered a release without an id"))?;

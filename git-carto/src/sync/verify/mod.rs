@@ -22,6 +22,7 @@ use super::state::{By, State};
 use crate::error::{Error, Result};
 use crate::repo::fork::Fork;
 
+mod deleted;
 mod text;
 pub use text::*;
 
@@ -32,6 +33,7 @@ pub enum Check {
     ForkMarkerLost,
     UpstreamDropped,
     FeatureMissing,
+    ForkFileDeleted,
 }
 
 impl Check {
@@ -41,6 +43,7 @@ impl Check {
             Check::ForkMarkerLost => "fork marker lost",
             Check::UpstreamDropped => "upstream change dropped",
             Check::FeatureMissing => "fork feature missing",
+            Check::ForkFileDeleted => "fork file deleted",
         }
     }
 }
@@ -159,9 +162,9 @@ pub fn intents_from<'a>(
                 continue;
             }
             let Some(choice) = res.choice else {
-                // Edited in the walk. Outside carto (`git add`), `--continue`
-                // still asks for `--accept-findings`; the trailer then records it.
-                if res.by == By::Hand {
+                // Edited by a person, in the walk or outside carto (`git
+                // add`): their decision, recorded by the commit's trailer.
+                if res.by != By::Policy {
                     for p in r.conflict.match_paths() {
                         explicit.insert(p.to_string(), edited());
                     }
@@ -226,15 +229,43 @@ pub fn intents_from<'a>(
     })
 }
 
+/// The message of the first merge on HEAD's first-parent line. When that
+/// merge brings a sync merge into production (a pull request's merge, CI's
+/// test merge), the sync merge's message comes with it: the decisions are
+/// recorded there.
 fn first_merge_message(repo: &Repository, head: Oid) -> Option<String> {
     let mut at = repo.find_commit(head).ok()?;
     for _ in 0..100 {
         if at.parent_count() >= 2 {
-            return at.message().ok().map(str::to_string);
+            let mut message = at.message().ok()?.to_string();
+            if let Some(sync) = merged_sync(repo, &at) {
+                message.push('\n');
+                message.push_str(&sync);
+            }
+            return Some(message);
         }
         at = at.parent(0).ok()?;
     }
     None
+}
+
+/// The message of the sync merge `merge` brings into production: its second
+/// parent, a merge with a `Carto-Upstream:` trailer whose fork side (its own
+/// second parent) production already contains.
+fn merged_sync(repo: &Repository, merge: &git2::Commit<'_>) -> Option<String> {
+    let into = merge.parent_id(0).ok()?;
+    let sync = merge.parent(1).ok()?;
+    let message = sync.message().ok()?;
+    if sync.parent_count() < 2
+        || !message
+            .lines()
+            .any(|l| l.starts_with(super::base::UPSTREAM_TRAILER))
+    {
+        return None;
+    }
+    let fork_side = sync.parent_id(1).ok()?;
+    (fork_side == into || repo.graph_descendant_of(into, fork_side).unwrap_or(false))
+        .then(|| message.to_string())
 }
 
 /// What the result holds at a path.
@@ -272,6 +303,16 @@ impl ResultView<'_> {
             Some(e) => At::Blob(e.id),
             None => At::Absent,
         }
+    }
+
+    /// Whether the result has a file (not a directory) at `path`.
+    fn has_file(&self, path: &str) -> bool {
+        if let Some(t) = &self.tree {
+            return t
+                .get_path(Path::new(path))
+                .is_ok_and(|e| e.kind() != Some(git2::ObjectType::Tree));
+        }
+        self.at(path) != At::Absent
     }
 
     fn text(&self, repo: &Repository, path: &str) -> Option<String> {
@@ -420,7 +461,10 @@ pub fn verify(
         |check: Check, path: &str, line: Option<usize>, message: String| match intent(path) {
             Some(i)
                 if (i.edited
-                    && matches!(check, Check::ForkMarkerLost | Check::UpstreamDropped))
+                    && matches!(
+                        check,
+                        Check::ForkMarkerLost | Check::UpstreamDropped | Check::ForkFileDeleted
+                    ))
                     || deliberate(check, i.side) =>
             {
                 outcomes.push(Outcome {
@@ -543,7 +587,13 @@ pub fn verify(
         }
     }
 
-    // 4. Fork features.
+    // 4. Fork-side files the result lacks.
+    let trees = [base_tree.as_ref(), Some(&up_tree), Some(&fork_tree)];
+    for (path, message) in deleted::fork_files_deleted(repo, trees, &fork_changed, &view)? {
+        push(Check::ForkFileDeleted, &path, None, message);
+    }
+
+    // 5. Fork features.
     for (name, globs, patterns) in features(fork)? {
         let files: Vec<String> = view
             .paths()
@@ -608,7 +658,11 @@ pub fn verify(
 fn deliberate(check: Check, side: Side) -> bool {
     matches!(
         (check, side),
-        (Check::UpstreamDropped, Side::Fork) | (Check::ForkMarkerLost, Side::Upstream)
+        (Check::UpstreamDropped, Side::Fork)
+            | (
+                Check::ForkMarkerLost | Check::ForkFileDeleted,
+                Side::Upstream
+            )
     )
 }
 

@@ -61,6 +61,12 @@ hf --export-json "$out/notes-release.json" \
 ratio "$out/notes-release.json" "xtask notes" "git log --format=%s"
 ratio "$out/notes-release.json" "xtask notes" "git-cliff"
 
+# A 3-commit release (issue 11's row): the fixed cost of the command.
+three="$(git rev-parse carto/main~3)..carto/main"
+pair "xtask notes of a 3-commit release vs git log (generated)" \
+  -- "$bin/xtask" notes "$three" -- git log --format=%s "$three"
+peak "$bin/xtask" notes "$three"
+
 # The whole fork: every fork commit since the root (20k by default).
 base=$(git rev-list --max-parents=0 carto/main | tail -n1)
 range="$base..carto/main"

@@ -4,10 +4,12 @@
 # (100k commits, 20k tags, commit-graph) and the real-fork shape (32k commits,
 # 1k tags, upstream tags 20k commits behind HEAD, no commit-graph). Each
 # comparison runs both commands in one hyperfine invocation and prints the
-# ratio the issues set as a target, and peak memory.
+# ratio the issues set as a target, and peak memory. Each row of issue 11's
+# table is also measured by bench/pair.py (the two commands alternating,
+# medians, our peak memory) and the table is printed at the end.
 #
 #   bench/run.sh            # all groups
-#   bench/run.sh tags       # one group: tags | status | fork | hooks | notes | sync
+#   bench/run.sh tags       # one group: tags | status | fork | hooks | notes | sync | fork-sync
 # BENCH_DIR (default /tmp/carto-bench) keeps the generated repositories between runs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +31,12 @@ if [ ! -d "$fork_graph" ]; then
 fi
 out="$dir/results"
 mkdir -p "$out"
-groups=${*:-tags status fork hooks notes sync}
+groups=${*:-tags status fork hooks notes sync fork-sync}
+table="$out/table.tsv"
+: > "$table"
+
+# pair <row name> [--runs N] [--warmup N] [--prepare CMD] -- <ours...> -- <git's...>
+pair() { python3 "$root/bench/pair.py" "$table" "$@"; }
 
 # ratio <json> <name-of-ours> <name-of-git>: mean(ours)/mean(git)
 ratio() {
@@ -69,6 +76,7 @@ for g in $groups; do
     hf --export-json "$out/status.json" -n "git status" "git status" -n "git carto status" "git-carto status"
     ratio "$out/status.json" "git carto status" "git status"
     peak git-carto status
+    pair "status vs git status (generated)" -- git-carto status -- git status
     ;;
   fork)
     (
@@ -78,12 +86,15 @@ for g in $groups; do
       hf --export-json "$out/fork-status.json" -n "git status" "git status" -n "git carto status" "git-carto status"
       ratio "$out/fork-status.json" "git carto status" "git status"
       peak git-carto status
+      pair "status vs git status (real-fork)" -- git-carto status -- git status
       echo "   next-tag, upstream derived (goal <= 0.25x git tag --merged HEAD)"
       hf --export-json "$out/fork-next-tag.json" \
         -n "git tag --merged HEAD" "git tag --merged HEAD" \
         -n "next-tag derived" "git-carto next-tag patch"
       ratio "$out/fork-next-tag.json" "next-tag derived" "git tag --merged HEAD"
       peak git-carto next-tag patch
+      pair "next-tag vs git tag --merged HEAD (real-fork)" \
+        -- git-carto next-tag patch -- git tag --merged HEAD
     )
     (
       cd "$fork_graph"
@@ -93,6 +104,8 @@ for g in $groups; do
         -n "next-tag derived" "git-carto next-tag patch"
       ratio "$out/fork-next-tag-graph.json" "next-tag derived" "git tag --merged HEAD"
       peak git-carto next-tag patch
+      pair "next-tag vs git tag --merged HEAD (real-fork, commit-graph)" \
+        -- git-carto next-tag patch -- git tag --merged HEAD
     )
     ;;
   *)
@@ -104,3 +117,15 @@ for g in $groups; do
     ;;
   esac
 done
+
+# Issue 11's table, from this run.
+echo
+echo "== issue 11 rows (medians of alternating runs; peak = our peak RSS)"
+python3 - "$table" <<'PY'
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+print(f"| {'work':<62} | {'ours ms':>8} | {'git ms':>8} | {'ratio':>6} | {'peak MB':>7} |")
+print(f"|{'-' * 64}|{'-' * 10}|{'-' * 10}|{'-' * 8}|{'-' * 9}|")
+for name, _, _, ours, base, ratio, mb in rows:
+    print(f"| {name:<62} | {ours:>8} | {base:>8} | {ratio + 'x':>6} | {mb:>7} |")
+PY

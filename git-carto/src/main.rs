@@ -50,7 +50,25 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // An installed commit-msg hook is a link to this binary (see cli/hook.rs).
+    let result = match cli::hook::installed_as(&argv) {
+        Some(args) => args.and_then(|a| cli::hook::run(&cli::Global::default(), a)),
+        None => run(Cli::parse_from(argv)),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            git_carto::term::output::write_stderr(&format!(
+                "error: {}\n",
+                git_carto::term::redact::redact(&e.to_string())
+            ));
+            ExitCode::from(e.code.exit_code() as u8)
+        }
+    }
+}
+
+fn run(cli: Cli) -> git_carto::error::Result<u8> {
     use git_carto::term::output::{set_verbosity, Verbosity};
     set_verbosity(if cli.quiet {
         Verbosity::Quiet
@@ -64,7 +82,7 @@ fn main() -> ExitCode {
         verbose: cli.verbose,
         quiet: cli.quiet,
     };
-    let result = match cli.command {
+    match cli.command {
         Command::Feature(a) => cli::feature::run(&g, a),
         Command::Status(a) => cli::status::run(&g, a),
         Command::Prune(a) => cli::prune::run(&g, a),
@@ -81,15 +99,5 @@ fn main() -> ExitCode {
         Command::Release(a) => cli::release::run(&g, a),
         Command::Completions(a) => cli::completions::run(a, Cli::command()),
         Command::Manpages(a) => cli::manpages::run(&g, a, Cli::command()),
-    };
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            git_carto::term::output::write_stderr(&format!(
-                "error: {}\n",
-                git_carto::term::redact::redact(&e.to_string())
-            ));
-            ExitCode::from(e.code.exit_code() as u8)
-        }
     }
 }

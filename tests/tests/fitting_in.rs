@@ -543,6 +543,14 @@ fn doctor_sees_hooks_shadowed_by_core_hookspath() {
     );
 
     f.git(&f.work, &["config", "--unset", "core.hooksPath"]);
+    // The shim copied by hand without its mode (commit-msg itself is a link
+    // to the binary: chmod would change the binary).
+    std::fs::remove_file(&path).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../hooks/commit-msg"),
+        &path,
+    )
+    .unwrap();
     std::process::Command::new("chmod")
         .arg("-x")
         .arg(&path)

@@ -48,8 +48,13 @@ fn remote_ref(f: &Fixture, name: &str) -> String {
     f.git(&f.origin, &["rev-parse", name])
 }
 
+/// The git-carto binary the tests run (what `hooks install` links to).
+fn binary() -> std::path::PathBuf {
+    std::fs::canonicalize(carto_tests::bin_dir().join("git-carto")).unwrap()
+}
+
 #[test]
-fn install_writes_the_repository_shims_and_is_idempotent() {
+fn install_links_commit_msg_to_the_binary_and_is_idempotent() {
     let f = Fixture::new();
     let out = f.carto(&["hooks", "install"]).ok();
     assert!(
@@ -57,18 +62,24 @@ fn install_writes_the_repository_shims_and_is_idempotent() {
         "{}",
         out.stdout
     );
-    for name in ["commit-msg", "pre-push"] {
-        let p = f.work.join(".git/hooks").join(name);
-        assert_eq!(std::fs::read_to_string(&p).unwrap(), repo_hook(name));
-        assert_eq!(mode(&p), 0o755);
-        assert!(repo_hook(name).contains(&format!("exec git carto hook {name} \"$@\"")));
-    }
+    // commit-msg runs on every commit: a link to the binary, no shell.
+    let link = f.work.join(".git/hooks/commit-msg");
+    assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::canonicalize(&link).unwrap(), binary());
+    // pre-push stays the shim.
+    let p = f.work.join(".git/hooks/pre-push");
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), repo_hook("pre-push"));
+    assert_eq!(mode(&p), 0o755);
+    assert!(repo_hook("pre-push").contains("exec git carto hook pre-push \"$@\""));
+    assert!(repo_hook("commit-msg").contains("exec git carto hook commit-msg \"$@\""));
     let again = f.carto(&["hooks", "install"]).ok();
     assert!(
-        again.stdout.contains("already installed"),
+        again.stdout.contains("commit-msg  already installed")
+            && again.stdout.contains("pre-push    already installed"),
         "{}",
         again.stdout
     );
+    assert_eq!(std::fs::canonicalize(&link).unwrap(), binary());
     let j = f.carto(&["hooks", "status", "--json"]).ok().json();
     assert_eq!(j["hooks"][0]["name"], "commit-msg");
     assert_eq!(j["hooks"][0]["state"], "installed");
@@ -78,10 +89,97 @@ fn install_writes_the_repository_shims_and_is_idempotent() {
     let status = f.carto(&["status", "--json"]).ok().json();
     assert_eq!(status["hooks"][0]["installed"], true);
 
+    // Started by that name without git's argument: a usage error, not a panic.
+    let out = Run::from_output(f.command(link.to_str().unwrap(), &f.work).output().unwrap());
+    let out = out.fails(2);
+    assert!(
+        out.stderr.contains("usage: commit-msg <file>"),
+        "{}",
+        out.stderr
+    );
+
     f.carto(&["hooks", "uninstall"]).ok();
-    assert!(!f.work.join(".git/hooks/commit-msg").exists());
+    assert!(link.symlink_metadata().is_err());
+    assert_eq!(
+        mode(&binary()) & 0o111,
+        0o111,
+        "the binary itself is untouched"
+    );
     let j = f.carto(&["hooks", "status", "--json"]).ok().json();
     assert_eq!(j["hooks"][0]["state"], "missing");
+}
+
+#[test]
+fn the_linked_hook_checks_commits_even_without_git_carto_on_path() {
+    let f = Fixture::new();
+    f.carto(&["hooks", "install"]).ok();
+    f.write(&f.work, "file.txt", "no path\n");
+    f.git(&f.work, &["add", "file.txt"]);
+    // Only git's own directory on PATH: the shim could not find git-carto.
+    let git = String::from_utf8(
+        std::process::Command::new("sh")
+            .args(["-c", "command -v git"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let git_dir = Path::new(git.trim()).parent().unwrap().to_path_buf();
+    let run = |msg: &str| {
+        Run::from_output(
+            f.command("git", &f.work)
+                .args(["commit", "--quiet", "-m", msg])
+                .env("PATH", &git_dir)
+                .output()
+                .unwrap(),
+        )
+    };
+    let out = run("Add login page").fails(1);
+    assert!(
+        out.stderr.contains("commit message rejected"),
+        "{}",
+        out.stderr
+    );
+    run("feat: add login page").ok();
+}
+
+#[test]
+fn install_turns_a_shim_into_the_link_and_repairs_a_stale_link() {
+    let f = Fixture::new();
+    let hooks = f.work.join(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    let link = hooks.join("commit-msg");
+    // The shim copied by hand (or installed by an earlier version) works.
+    std::fs::write(&link, repo_hook("commit-msg")).unwrap();
+    make_executable(&link);
+    let j = f.carto(&["hooks", "status", "--json"]).ok().json();
+    assert_eq!(j["hooks"][0]["state"], "installed");
+    commit(&f, &f.work, "not conventional").fails(1);
+    let out = f.carto(&["hooks", "install"]).ok();
+    assert!(out.stdout.contains("commit-msg  updated"), "{}", out.stdout);
+    assert_eq!(std::fs::canonicalize(&link).unwrap(), binary());
+
+    // A link to a git-carto that is gone (moved, uninstalled) runs nothing.
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(f.path("gone/git-carto"), &link).unwrap();
+    let j = f.carto(&["hooks", "status", "--json"]).ok().json();
+    assert_eq!(j["hooks"][0]["state"], "outdated");
+    let status = f.carto(&["status", "--json"]).ok().json();
+    assert_eq!(status["hooks"][0]["installed"], false);
+    commit(&f, &f.work, "unchecked while the link is stale").ok();
+    let out = f.carto(&["hooks", "install"]).ok();
+    assert!(out.stdout.contains("commit-msg  updated"), "{}", out.stdout);
+    assert_eq!(std::fs::canonicalize(&link).unwrap(), binary());
+    commit(&f, &f.work, "checked again").fails(1);
+
+    // Uninstall removes a stale link too, and never what it pointed at.
+    std::fs::remove_file(&link).unwrap();
+    let other = f.path("other/git-carto");
+    f.write(f.root.path(), "other/git-carto", "#!/bin/sh\nexit 0\n");
+    std::os::unix::fs::symlink(&other, &link).unwrap();
+    f.carto(&["hooks", "uninstall"]).ok();
+    assert!(link.symlink_metadata().is_err());
+    assert!(other.exists());
 }
 
 #[test]

@@ -1,4 +1,5 @@
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
 use git_carto::error::{Error, Result};
 use git_carto::guard::{hooks, pre_push};
@@ -26,6 +27,24 @@ enum Name {
         /// Remote URL.
         url: Option<String>,
     },
+}
+
+/// Started as an installed hook: `hooks install` links `<hooks>/commit-msg`
+/// to this binary, and git starts it by that name with the hook's own
+/// arguments (no options to parse).
+pub fn installed_as(argv: &[OsString]) -> Option<Result<Args>> {
+    let name = Path::new(argv.first()?).file_name()?;
+    if name != "commit-msg" {
+        return None;
+    }
+    Some(match &argv[1..] {
+        [file] => Ok(Args {
+            hook: Name::CommitMsg { file: file.into() },
+        }),
+        _ => Err(Error::usage(
+            "usage: commit-msg <file> (git's commit-msg hook, a link to git-carto)",
+        )),
+    })
 }
 
 pub fn run(g: &Global, a: Args) -> Result<u8> {

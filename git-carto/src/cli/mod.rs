@@ -24,6 +24,7 @@ use git_carto::error::{Error, Result};
 use git_carto::Fork;
 
 /// The global options every command sees.
+#[derive(Default)]
 pub struct Global {
     pub dir: Option<PathBuf>,
     pub verbose: bool,

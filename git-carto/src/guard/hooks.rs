@@ -5,6 +5,13 @@
 //! `<name>.carto-chained` (git ignores that name) and our hook runs it first,
 //! with the same arguments and input, so both keep working; `uninstall` renames
 //! it back, byte for byte and with its mode.
+//!
+//! The commit-msg hook runs on every commit, so it is installed as a symbolic
+//! link to the git-carto binary itself, which knows from the name it was
+//! started by (`commit-msg`) what to do: no shell, no `git carto` dispatch
+//! through a second git process. Where a link cannot be made (or the binary
+//! is not known) the shell shim from `hooks/` is written instead; pre-push
+//! stays a shim (it walks history anyway, a shell start is nothing there).
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -24,6 +31,18 @@ pub const HOOKS: &[&str] = &["commit-msg", "pre-push"];
 /// What a hook file of ours contains; how ours are told from others'.
 const MARKER: &str = "git carto hook";
 const CHAINED: &str = ".carto-chained";
+
+/// The hooks installed as a link to the binary (see the module comment).
+const LINKED: &[&str] = &["commit-msg"];
+
+/// The binary a linked hook points at: this one, when it is git-carto (the
+/// library also runs inside other programs, which do not dispatch on their
+/// name; those install the shims).
+fn own_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let name = exe.file_name()?.to_str()?;
+    name.starts_with("git-carto").then_some(exe)
+}
 
 /// The shim installed for a hook: the files in the repository's `hooks/`.
 pub fn shim(name: &str) -> Option<&'static str> {
@@ -69,17 +88,45 @@ pub fn installed(git: &Git) -> Result<Vec<(String, bool)>> {
     let dir = hooks_dir_in_process(&git.repo);
     Ok(HOOKS
         .iter()
-        .map(|h| (h.to_string(), is_ours(&dir.join(h))))
+        .map(|h| {
+            let path = dir.join(h);
+            // A link to a binary that is gone runs nothing.
+            (h.to_string(), is_ours(&path) && path.metadata().is_ok())
+        })
         .collect())
 }
 
-fn is_ours(path: &Path) -> bool {
+/// A hook of ours: a link to a git-carto binary, or a script that runs
+/// `git carto hook` (the shims, and copies of them made by hand).
+pub fn is_ours(path: &Path) -> bool {
+    if link_to_binary(path).is_some() {
+        return true;
+    }
     std::fs::read(path)
         .map(|t| {
             let t = String::from_utf8_lossy(&t[..t.len().min(4096)]).into_owned();
             t.contains(MARKER) || t.contains("git-carto hook")
         })
         .unwrap_or(false)
+}
+
+/// The target of a hook that is a symbolic link to a git-carto binary. A
+/// link to anything else (a hooks folder kept in a repository) is judged by
+/// the file it points at.
+fn link_to_binary(path: &Path) -> Option<PathBuf> {
+    let target = std::fs::read_link(path).ok()?;
+    let name = target.file_name()?.to_str()?;
+    name.starts_with("git-carto").then_some(target)
+}
+
+/// The hook at `path` is a link to `binary` (both resolved: links in the
+/// binary's own path, such as `~/.cargo/bin` behind a link, compare equal).
+fn links_to(path: &Path, binary: &Path) -> bool {
+    link_to_binary(path).is_some()
+        && matches!(
+            (std::fs::canonicalize(path), std::fs::canonicalize(binary)),
+            (Ok(a), Ok(b)) if a == b
+        )
 }
 
 fn exists(path: &Path) -> bool {
@@ -125,7 +172,7 @@ pub struct HooksReport {
     pub hooks: Vec<HookReport>,
 }
 
-fn report(git: &Git) -> Result<(PathBuf, HooksReport)> {
+fn report(git: &Git, binary: Option<&Path>) -> Result<(PathBuf, HooksReport)> {
     let dir = hooks_dir(git)?;
     let hooks_path = git
         .repo
@@ -146,7 +193,15 @@ fn report(git: &Git) -> Result<(PathBuf, HooksReport)> {
                 State::Missing
             } else if !is_ours(&path) {
                 State::Foreign
+            } else if link_to_binary(&path).is_some() {
+                // A link to another git-carto (or to one that is gone).
+                match binary {
+                    Some(b) if links_to(&path, b) => State::Installed,
+                    _ => State::Outdated,
+                }
             } else if std::fs::read_to_string(&path).ok().as_deref() == shim(name) {
+                // The current shim works, if slower: `install` still turns
+                // it into a link where it can.
                 State::Installed
             } else {
                 State::Outdated
@@ -173,12 +228,13 @@ fn report(git: &Git) -> Result<(PathBuf, HooksReport)> {
 
 /// `git carto hooks status`.
 pub fn status(git: &Git) -> Result<HooksReport> {
-    Ok(report(git)?.1)
+    Ok(report(git, own_binary().as_deref())?.1)
 }
 
 /// `git carto hooks install`: idempotent; an existing hook is chained.
 pub fn install(git: &Git) -> Result<HooksReport> {
-    let (dir, mut rep) = report(git)?;
+    let binary = own_binary();
+    let (dir, mut rep) = report(git, binary.as_deref())?;
     // Check everything before changing anything.
     for h in &rep.hooks {
         if h.state == State::Foreign && h.chained.is_some() {
@@ -193,21 +249,29 @@ pub fn install(git: &Git) -> Result<HooksReport> {
     std::fs::create_dir_all(&dir).context(format!("creating {}", dir.display()))?;
     for h in &mut rep.hooks {
         let path = dir.join(&h.name);
+        let binary = binary.as_deref();
         let action = match h.state {
-            State::Installed => "already installed".to_string(),
+            State::Installed => {
+                // The shim becomes the link where one can be made now.
+                let to_link = link_to_binary(&path).is_none() && LINKED.contains(&h.name.as_str());
+                match binary.filter(|_| to_link) {
+                    Some(b) if write_link(&dir, &h.name, b).is_ok() => "updated".to_string(),
+                    _ => "already installed".to_string(),
+                }
+            }
             State::Outdated => {
-                write_shim(&dir, &h.name)?;
+                write_hook(&dir, &h.name, binary)?;
                 "updated".to_string()
             }
             State::Missing => {
-                write_shim(&dir, &h.name)?;
+                write_hook(&dir, &h.name, binary)?;
                 "installed".to_string()
             }
             State::Foreign => {
                 let chained = chained_path(&dir, &h.name);
                 std::fs::rename(&path, &chained)
                     .context(format!("moving {} aside", path.display()))?;
-                if let Err(e) = write_shim(&dir, &h.name) {
+                if let Err(e) = write_hook(&dir, &h.name, binary) {
                     let _ = std::fs::rename(&chained, &path);
                     return Err(e);
                 }
@@ -226,7 +290,7 @@ pub fn install(git: &Git) -> Result<HooksReport> {
 
 /// `git carto hooks uninstall`: remove ours, put back what was there.
 pub fn uninstall(git: &Git) -> Result<HooksReport> {
-    let (dir, mut rep) = report(git)?;
+    let (dir, mut rep) = report(git, own_binary().as_deref())?;
     for h in &rep.hooks {
         if h.state == State::Foreign && h.chained.is_some() {
             return Err(Error::refused(format!(
@@ -260,6 +324,38 @@ pub fn uninstall(git: &Git) -> Result<HooksReport> {
         h.action = Some(action.to_string());
     }
     Ok(rep)
+}
+
+/// Our hook `name` in `dir`: a link to `binary` for the linked hooks, the
+/// shim where that is not possible (no link support, binary unknown).
+fn write_hook(dir: &Path, name: &str, binary: Option<&Path>) -> Result<()> {
+    if let Some(b) = binary.filter(|_| LINKED.contains(&name)) {
+        if write_link(dir, name, b).is_ok() {
+            return Ok(());
+        }
+    }
+    write_shim(dir, name)
+}
+
+/// Replace `dir/name` with a symbolic link to `binary`, atomically (a link
+/// made aside, then renamed over).
+fn write_link(dir: &Path, name: &str, binary: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        let tmp = dir.join(format!(".{name}.carto-tmp"));
+        let _ = std::fs::remove_file(&tmp);
+        std::os::unix::fs::symlink(binary, &tmp).context(format!("linking {}", tmp.display()))?;
+        let path = dir.join(name);
+        std::fs::rename(&tmp, &path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::from(e).context(format!("installing {}", path.display()))
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (dir, name, binary);
+        Err(Error::refused("hooks are linked only on unix"))
+    }
 }
 
 fn write_shim(dir: &Path, name: &str) -> Result<()> {

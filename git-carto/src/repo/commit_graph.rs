@@ -158,6 +158,13 @@ impl CommitGraph {
         }
     }
 
+    /// Whether the commit has more than one parent (no parent list built).
+    pub fn is_merge(&self, pos: u32) -> bool {
+        let (l, i) = self.locate(pos);
+        let r = &l.cdat[i * CDAT_LEN..(i + 1) * CDAT_LEN];
+        be32(&r[HASH_LEN + 4..]) != NO_PARENT
+    }
+
     fn raw_parents(&self, pos: u32, out: &mut Vec<u32>) {
         let (l, i) = self.locate(pos);
         let r = &l.cdat[i * CDAT_LEN..(i + 1) * CDAT_LEN];

@@ -101,12 +101,29 @@ impl Git {
     }
 
     fn node_key(&self, node: Node) -> Result<Key> {
-        let graph = self.commit_graph().filter(|g| g.has_generations());
-        Ok(match (node, graph) {
-            (Node::Graph(pos), Some(g)) => (g.generation(pos), g.commit_time(pos)),
-            (Node::Loose(_), Some(_)) => (u64::MAX, self.node_time(node)?),
-            (_, None) => (0, self.node_time(node)?),
-        })
+        Ok(self.node_entry(node)?.0)
+    }
+
+    /// A commit's walk key and whether it is a merge, from one read of it.
+    fn node_entry(&self, node: Node) -> Result<(Key, bool)> {
+        let graph = self.commit_graph();
+        if let (Node::Graph(pos), Some(g)) = (node, graph) {
+            let generation = if g.has_generations() {
+                g.generation(pos)
+            } else {
+                0
+            };
+            return Ok(((generation, g.commit_time(pos)), g.is_merge(pos)));
+        }
+        let commit = self.repo.find_commit(self.node_id(node))?;
+        let generation = match graph {
+            Some(g) if g.has_generations() => u64::MAX,
+            _ => 0,
+        };
+        Ok((
+            (generation, commit.time().seconds()),
+            commit.parent_count() > 1,
+        ))
     }
 
     /// The bound for a target, and for date bounds the target's own date:
@@ -129,12 +146,14 @@ impl Git {
             parked: BinaryHeap::new(),
             seen: HashSet::new(),
             scratch: Vec::new(),
+            children: Vec::new(),
+            unread_tips: Vec::new(),
         };
-        // Pushed in reverse so the first tip is walked first.
+        // Reversed so the first tip is walked first.
         for &tip in tips.iter().rev() {
             let node = self.node(tip);
             if reach.seen.insert(node) {
-                reach.stack.push((self.node_key(node)?, node));
+                reach.unread_tips.push(node);
             }
         }
         Ok(reach)
@@ -145,11 +164,15 @@ impl Git {
 ///
 /// Each question walks only commits that could still reach X: above X's
 /// generation with a commit-graph, else down to a day before X's date (the
-/// heuristic git itself uses without one). The walk is depth first along
-/// first parents, so an old X reached through a merge (a stable tag behind a
-/// sync merge, thousands of commits back by date) costs the first-parent
-/// chain down to it, not everything newer. Commits below one question's
-/// bound are parked for the next question, so questions share the work.
+/// heuristic git itself uses without one). The walk is depth first, merges
+/// first: a merge parent before a plain commit, the merged-in side before the
+/// first parent, else first parents. So an old X reached through merges (a
+/// stable tag behind production's sync merge of the mirror, then the mirror's
+/// chain of merges) costs that chain of merges (tens of commits), not the
+/// thousands of fork commits on production's first-parent line above it.
+/// The order only decides how soon a commit is found: a "no" still walks
+/// everything above the bound. Commits below one question's bound are
+/// parked for the next question, so questions share the work.
 pub struct Reach<'g> {
     git: &'g Git,
     /// Reached, not expanded yet; the last pushed is expanded next.
@@ -159,6 +182,11 @@ pub struct Reach<'g> {
     /// Every commit known reachable (queued, parked or expanded).
     seen: HashSet<Node>,
     scratch: Vec<Node>,
+    /// The new parents of the commit being expanded: key, merge or not.
+    children: Vec<(Key, bool, Node)>,
+    /// Tips not read yet: a reach that is never asked beyond its tips (a
+    /// hundred upstream branches and tags) reads none of them.
+    unread_tips: Vec<Node>,
 }
 
 impl Reach<'_> {
@@ -170,6 +198,9 @@ impl Reach<'_> {
     pub fn contains_node(&mut self, target: Node) -> Result<bool> {
         if self.seen.contains(&target) {
             return Ok(true);
+        }
+        for tip in std::mem::take(&mut self.unread_tips) {
+            self.stack.push((self.git.node_key(tip)?, tip));
         }
         let (bound, target_time) = self.git.bound(target)?;
         while self.parked.peek().is_some_and(|(k, _)| bound.admits(*k)) {
@@ -201,13 +232,21 @@ impl Reach<'_> {
             self.scratch.clear();
             self.git.node_parents(node, &mut self.scratch)?;
             let mut found = false;
-            // Reversed: the first parent ends on top of the stack.
-            for i in (0..self.scratch.len()).rev() {
-                let parent = self.scratch[i];
+            self.children.clear();
+            for &parent in &self.scratch {
                 if self.seen.insert(parent) {
                     found |= parent == target;
-                    self.stack.push((self.git.node_key(parent)?, parent));
+                    let (key, merge) = self.git.node_entry(parent)?;
+                    self.children.push((key, merge, parent));
                 }
+            }
+            // Walked next = pushed last: merges (the last parent first), and
+            // before them plain commits (the first parent first).
+            for &(key, _, parent) in self.children.iter().rev().filter(|c| !c.1) {
+                self.stack.push((key, parent));
+            }
+            for &(key, _, parent) in self.children.iter().filter(|c| c.1) {
+                self.stack.push((key, parent));
             }
             if found {
                 self.stack.append(&mut skew_band);

@@ -337,10 +337,6 @@ fn hook_checks(git: &Git, checks: &mut Vec<Check>) {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
     };
-    let ours = |p: &Path| {
-        std::fs::read_to_string(p)
-            .is_ok_and(|t| t.contains("git carto hook") || t.contains("git-carto hook"))
-    };
     for h in &report.hooks {
         let label = format!("hook {}", h.name);
         let path = Path::new(&h.path);
@@ -366,7 +362,7 @@ fn hook_checks(git: &Git, checks: &mut Vec<Check>) {
             ),
             State::Missing => {
                 let stranded = default_dir.join(&h.name);
-                if !same_dir(dir, &default_dir) && ours(&stranded) {
+                if !same_dir(dir, &default_dir) && crate::guard::hooks::is_ours(&stranded) {
                     check(
                         &label,
                         Level::Fail,

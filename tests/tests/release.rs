@@ -394,6 +394,9 @@ fn a_release_that_loses_the_tag_push_adopts_the_winners_tag() {
     assert_ne!(f.git(&f.work, &["tag", "-l", NEXT]), "");
     assert_eq!(f.git(&f.origin, &["tag", "-l", NEXT]), "");
 
+    // Another person: the winner's tag object differs from the held one's
+    // even when both are made in the same second.
+    f.git(&mate, &["config", "user.name", "Team Mate"]);
     let winner = f.xtask_cmd(&mate, &env, &args).output().unwrap();
     let winner = Run::from(winner);
     assert_eq!(winner.code, 0, "{}{}", winner.stdout, winner.stderr);

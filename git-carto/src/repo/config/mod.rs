@@ -90,7 +90,7 @@ impl Config {
                 continue;
             };
             let key = name["carto.".len()..].to_string();
-            match entry_value(&entry) {
+            match entry_value(entry) {
                 Ok(value) => layer.push((key, value)),
                 Err(why) => problems.push(format!("git config carto.{key}: {why}")),
             }
@@ -177,7 +177,7 @@ impl Config {
                     file.display()
                 )));
             };
-            match entry_value(&entry) {
+            match entry_value(entry) {
                 Ok(value) => layer.push((name.to_string(), value)),
                 Err(why) => bad_values.push((name.to_string(), why)),
             }
@@ -436,7 +436,7 @@ fn entry_value(entry: &git2::ConfigEntry<'_>) -> std::result::Result<Option<Stri
     if !entry.has_value() {
         return Ok(None);
     }
-    match str::from_utf8(entry.value_bytes()) {
+    match std::str::from_utf8(entry.value_bytes()) {
         Ok(v) => Ok(Some(v.to_string())),
         Err(_) => Err("the value is not UTF-8".to_string()),
     }

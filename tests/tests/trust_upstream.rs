@@ -2,6 +2,8 @@
 //! when the clone has none or older ones than the commit contains; they are
 //! never computed from whatever tags origin happens to carry.
 
+mod sync_support;
+
 use carto_tests::Fixture;
 
 const ADD_AND_FETCH: &str = "git remote add upstream <url> && git fetch upstream --tags";
@@ -228,4 +230,35 @@ fn a_sync_merged_by_pull_request_is_not_taken_for_a_hand_made_merge() {
     let out = f.carto(&["next-tag", "patch"]).ok();
     assert_eq!(out.stdout.trim(), "carto-v1.78.5-0.1.0");
     f.carto(&["status"]).ok();
+}
+
+/// A fork created at an upstream release: a feature branch started before the
+/// first fork commit stands on that upstream commit, which production's own
+/// line stands on too. Merged after the first release, it is fork work.
+#[test]
+fn a_feature_started_on_the_upstream_commit_the_fork_was_created_at_is_fork_work() {
+    let f = sync_support::fork_with(&sync_support::base_files());
+    let w = &f.work;
+    f.git(
+        w,
+        &["switch", "--quiet", "-c", "feature/early", "carto/main"],
+    );
+    f.commit_file(w, "carto_early.txt", "x\n", "feat: early work");
+    f.git(w, &["switch", "--quiet", "carto/main"]);
+    f.commit_file(w, "carto_first.txt", "y\n", "fix: first fork commit");
+    f.git(w, &["tag", "-a", "-m", "release", "carto-v1.0.0-0.1.0"]);
+    f.git(
+        w,
+        &["merge", "--quiet", "--no-ff", "--no-edit", "feature/early"],
+    );
+    f.git(w, &["push", "--quiet", "origin", "carto/main"]);
+    let out = f.carto(&["next-tag", "patch"]).ok();
+    assert_eq!(out.stdout.trim(), "carto-v1.0.0-0.1.1");
+    let out = f.carto(&["status"]).ok();
+    assert!(
+        out.stdout.contains("1 unreleased fork commit(s)")
+            && out.stdout.contains("feat: early work"),
+        "{}",
+        out.stdout
+    );
 }

@@ -16,10 +16,10 @@
 //! - a merge of upstream made by hand (plain `git merge` of a newer release
 //!   into production, no mirror merge): its second parent is unknown here and
 //!   its history reaches known upstream commits without ever touching the
-//!   branch's own first-parent line (where a fork branch starts, and which a
-//!   sync merge merged in). A fork branch started on an upstream commit
-//!   itself, never touching the fork's line, looks the same; carto's
-//!   `feature` always starts on production.
+//!   branch's own first-parent line (where a fork branch starts, even on the
+//!   upstream commit a fork was created at, and which a sync merge merged
+//!   in). A fork branch started on an upstream commit the fork's line never
+//!   stood on looks the same; carto's `feature` always starts on production.
 
 use std::collections::HashSet;
 
@@ -104,17 +104,21 @@ pub fn require_not_older(fork: &Fork, commits: &[Oid]) -> Result<()> {
 
 /// Finds merges whose second parent is upstream history this clone has not
 /// fetched: a listed parent whose whole listed history never touches the
-/// branch's own first-parent line (a fork branch starts there; a sync merge
-/// merged production in) and leaves the listed commits only at known upstream
-/// commits. Histories found upstream-only are remembered and a walk stops at
+/// branch's own first-parent line (a fork branch starts there, even where the
+/// line is an upstream commit; a sync merge merged production in) and leaves
+/// the listed commits only at known upstream commits. Histories found upstream-only are remembered and a walk stops at
 /// the first line commit, so all merges together cost about one walk over
 /// the list `fork_commits` already walked.
 struct HandMerges<'f> {
     fork: &'f Fork,
     listed: HashSet<Oid>,
     newest: Option<Oid>,
-    /// The first-parent line from the newest listed commit, within the list.
-    line: Option<HashSet<Oid>>,
+    /// The first-parent line from the newest listed commit: its listed part,
+    /// then followed further only as far as a question needs.
+    line: HashSet<Oid>,
+    line_built: bool,
+    /// The next commit of the line not followed yet.
+    line_next: Option<Oid>,
     /// Commits whose history is known to be upstream's only.
     upstream_only: HashSet<Oid>,
     /// Reachability from upstream's refs, built on first need.
@@ -127,7 +131,9 @@ impl<'f> HandMerges<'f> {
             fork,
             listed: commits.iter().copied().collect(),
             newest: commits.first().copied(),
-            line: None,
+            line: HashSet::new(),
+            line_built: false,
+            line_next: None,
             upstream_only: HashSet::new(),
             upstream: None,
         }
@@ -144,27 +150,7 @@ impl<'f> HandMerges<'f> {
     }
 
     fn upstream_history(&mut self, start: Oid) -> Result<bool> {
-        let repo = &self.fork.git.repo;
-        let line = match self.line.take() {
-            Some(line) => line,
-            None => {
-                let mut line = HashSet::new();
-                let mut at = self.newest;
-                while let Some(id) = at.filter(|id| self.listed.contains(id)) {
-                    if !line.insert(id) {
-                        break;
-                    }
-                    at = repo.find_commit(id)?.parent_id(0).ok();
-                }
-                line
-            }
-        };
-        let outcome = self.walk(start, &line);
-        self.line = Some(line);
-        outcome
-    }
-
-    fn walk(&mut self, start: Oid, line: &HashSet<Oid>) -> Result<bool> {
+        self.build_line()?;
         let repo = &self.fork.git.repo;
         let mut seen = HashSet::new();
         let mut stack = vec![start];
@@ -177,11 +163,14 @@ impl<'f> HandMerges<'f> {
                 exits += 1;
                 continue;
             }
-            if line.contains(&id) {
+            if self.line.contains(&id) {
                 return Ok(false);
             }
             if !self.listed.contains(&id) {
-                if !self.is_upstream(id)? {
+                // An upstream commit the branch itself stands on (a fork
+                // created there, a feature started before the first fork
+                // commit) is where a fork branch starts, not upstream news.
+                if !self.is_upstream(id)? || self.on_line_below(id)? {
                     return Ok(false);
                 }
                 exits += 1;
@@ -194,6 +183,51 @@ impl<'f> HandMerges<'f> {
         }
         self.upstream_only.extend(seen);
         Ok(true)
+    }
+
+    /// The listed part of the first-parent line, once.
+    fn build_line(&mut self) -> Result<()> {
+        if self.line_built {
+            return Ok(());
+        }
+        self.line_built = true;
+        let repo = &self.fork.git.repo;
+        let mut at = self.newest;
+        while let Some(id) = at.filter(|id| self.listed.contains(id)) {
+            if !self.line.insert(id) {
+                return Ok(());
+            }
+            at = repo.find_commit(id)?.parent_id(0).ok();
+        }
+        self.line_next = at;
+        Ok(())
+    }
+
+    /// Whether `id` (not listed) is on the first-parent line below the listed
+    /// part, down to the first upstream commit the line stands on (where the
+    /// fork was created; what lies below it is upstream's own history). The
+    /// line is followed only down to a day before `id`'s date, and what was
+    /// followed is kept for the next question.
+    fn on_line_below(&mut self, id: Oid) -> Result<bool> {
+        let fork = self.fork;
+        let repo = &fork.git.repo;
+        let floor = repo.find_commit(id)?.time().seconds() - 86_400;
+        while let Some(next) = self.line_next {
+            if self.line.contains(&id) {
+                break;
+            }
+            let c = repo.find_commit(next)?;
+            if c.time().seconds() < floor {
+                break;
+            }
+            self.line.insert(next);
+            self.line_next = if self.is_upstream(next)? {
+                None
+            } else {
+                c.parent_id(0).ok()
+            };
+        }
+        Ok(self.line.contains(&id))
     }
 
     fn is_upstream(&mut self, id: Oid) -> Result<bool> {

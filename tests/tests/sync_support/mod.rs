@@ -283,3 +283,23 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
         }
     }
 }
+
+/// Upstream v1.1.0 and the fork both changed line 2 of `c.txt`: the sync stops
+/// with one manual content conflict.
+pub fn one_conflict() -> Fixture {
+    let files = base_files();
+    let f = fork_with(&files);
+    let c = files.iter().find(|(p, _)| *p == "c.txt").unwrap().1.clone();
+    upstream_commit(
+        &f,
+        &[("c.txt", Some(edit_line(&c, 2, "c UPSTREAM 2")))],
+        "feat: upstream c",
+    );
+    f.upstream_release("1.1.0", None);
+    fork_commit(
+        &f,
+        &[("c.txt", Some(edit_line(&c, 2, "c FORK 2")))],
+        "feat: fork c",
+    );
+    f
+}

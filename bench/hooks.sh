@@ -25,7 +25,7 @@ chmod +x "$dir/shim-hooks/commit-msg"
   git config user.name bench && git config user.email bench@example.com
   git -c core.hooksPath="$dir/with-hooks" carto --quiet hooks install
   echo "   installed: commit-msg -> $(readlink "$dir/with-hooks/commit-msg")"
-  hf --warmup 3 --min-runs 30 --export-json "$out/commit.json" \
+  hyperfine --shell=none --warmup 3 --min-runs 30 --style basic --export-json "$out/commit.json" \
     -n "git commit (no hook)" "git -c core.hooksPath=$dir/no-hooks commit -q --allow-empty -m 'fix: bench'" \
     -n "git commit (hook)" "git -c core.hooksPath=$dir/with-hooks commit -q --allow-empty -m 'fix: bench'" \
     -n "git commit (shim)" "git -c core.hooksPath=$dir/shim-hooks commit -q --allow-empty -m 'fix: bench'"

@@ -58,7 +58,8 @@ pub fn next_tag(fork: &Fork, req: &Request, auto: Option<AutoBump<'_>>) -> Resul
     upstream_refs::require_known(fork, &tips)?;
     let derived = fork.upstream_of(at, &stable)?;
     if let Some(base) = derived.as_ref().and_then(|t| fork.git.tag_commit(&t.name)) {
-        upstream_refs::require_not_older(fork, &fork.fork_commits(at, Some(base), &tips)?)?;
+        let merges = fork.merges_over_unknown_upstream(at, Some(base), &tips)?;
+        upstream_refs::require_not_older(fork, &merges)?;
     }
     let upstream = check_upstream(
         fork,

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154
 # `bench/run.sh fork-sync`: `git carto sync` against a plain `git merge` of the
 # same upstream release into production, on the real-fork shape, with 42
 # files changed on both sides (conflicts). Sourced by bench/run.sh (uses root,
@@ -47,7 +47,7 @@ if [ ! -d "$fs/work" ]; then
   unset GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
 fi
 (
-  cd "$fs/work"
+  cd "$fs/work" || exit
   prod=$(git rev-parse refs/remotes/origin/carto/main)
   mirror=$(git rev-parse refs/remotes/origin/main)
   # Back to before the merge: no merge in progress, no sync state or branch,

@@ -1,4 +1,6 @@
-# Sourced by bench/run.sh: the commit-msg and pre-push hooks.
+# shellcheck shell=bash disable=SC2154
+# Sourced by bench/run.sh: the commit-msg and pre-push hooks (uses root, dir, repo, out, hf,
+# ratio, peak, pair; cwd = repo).
 echo "== hooks"
 msg="$dir/msg.txt"
 printf 'fix(proxy): handle empty bodies\n\nBody text.\n\nSigned-off-by: A <a@example.com>\n' > "$msg"
@@ -19,11 +21,11 @@ mkdir -p "$dir/no-hooks" "$dir/shim-hooks"
 cp "$root/hooks/commit-msg" "$dir/shim-hooks/commit-msg"
 chmod +x "$dir/shim-hooks/commit-msg"
 (
-  cd "$clone"
+  cd "$clone" || exit
   git config user.name bench && git config user.email bench@example.com
   git -c core.hooksPath="$dir/with-hooks" carto --quiet hooks install
-  echo "   installed: $(ls -l "$dir/with-hooks/commit-msg" | sed 's/.* -> /commit-msg -> /')"
-  hf --warmup 3 --min-runs 30 --export-json "$out/commit.json" \
+  echo "   installed: commit-msg -> $(readlink "$dir/with-hooks/commit-msg")"
+  hyperfine --shell=none --warmup 3 --min-runs 30 --style basic --export-json "$out/commit.json" \
     -n "git commit (no hook)" "git -c core.hooksPath=$dir/no-hooks commit -q --allow-empty -m 'fix: bench'" \
     -n "git commit (hook)" "git -c core.hooksPath=$dir/with-hooks commit -q --allow-empty -m 'fix: bench'" \
     -n "git commit (shim)" "git -c core.hooksPath=$dir/shim-hooks commit -q --allow-empty -m 'fix: bench'"

@@ -61,16 +61,13 @@ pub fn next_tag(fork: &Fork, req: &Request, auto: Option<AutoBump<'_>>) -> Resul
     let tips = fork.upstream_tips(&stable)?;
     upstream_refs::require_known(fork, &tips)?;
     let derived = fork.upstream_of(at, &stable)?;
-    match derived.as_ref().and_then(|t| fork.git.tag_commit(&t.name)) {
-        Some(base) => {
-            upstream_refs::require_not_older(fork, &fork.fork_commits(at, Some(base), &tips)?)?
-        }
-        // No known release in the history (an imported snapshot): the whole
-        // history must hold no upstream merge the refs cannot see either.
-        None if req.upstream.is_some() => {
-            upstream_refs::require_not_older(fork, &fork.fork_commits(at, None, &tips)?)?
-        }
-        None => {}
+    // No known release in the history (an imported snapshot) with the
+    // user's --upstream: the whole history must hold no upstream merge the
+    // refs cannot see either.
+    let since = derived.as_ref().and_then(|t| fork.git.tag_commit(&t.name));
+    if since.is_some() || req.upstream.is_some() {
+        let merges = fork.merges_over_unknown_upstream(at, since, &tips)?;
+        upstream_refs::require_not_older(fork, &merges)?;
     }
     let (upstream, warning) = check_upstream(
         fork,

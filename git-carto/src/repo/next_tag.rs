@@ -66,8 +66,9 @@ pub fn next_tag(fork: &Fork, req: &Request, auto: Option<AutoBump<'_>>) -> Resul
     // refs cannot see either.
     let since = derived.as_ref().and_then(|t| fork.git.tag_commit(&t.name));
     if since.is_some() || req.upstream.is_some() {
-        let merges = fork.merges_over_unknown_upstream(at, since, &tips)?;
-        upstream_refs::require_not_older(fork, &merges)?;
+        // All fork commits, not only mirror merges: a release merged by hand
+        // (`git merge v1.78.5-stable`) has a tree of its own.
+        upstream_refs::require_not_older(fork, &fork.fork_commits(at, since, &tips)?)?;
     }
     let (upstream, warning) = check_upstream(
         fork,

@@ -442,3 +442,56 @@ fn a_forecast_at_a_pull_requests_head_names_the_paths_it_makes_conflict() {
         out.stderr
     );
 }
+
+/// A sync with a chosen base creates its branch and lays the merge result in
+/// one checkout (no `git switch` to upstream's files first). A fault at each
+/// git step of that path leaves a repository `--abort` (or nothing) brings
+/// back byte for byte, and the reflog lets `git switch -` come back.
+#[test]
+fn the_one_checkout_merge_path_survives_a_fault_at_each_step() {
+    use carto_tests::fault::{FaultGit, Mode};
+    let f = squash_history();
+    let w = &f.work;
+    // The 1.1.0 sync squash-merged: 1.2.0 then has a recorded base.
+    f.carto(&["sync", "--no-push"]).ok();
+    let message = f.git(w, &["log", "-1", "--format=%B", "upstream-sync/v1.1.0"]);
+    f.git(w, &["switch", "--quiet", "carto/main"]);
+    f.git(w, &["merge", "--quiet", "--squash", "upstream-sync/v1.1.0"]);
+    let squash = format!("Sync upstream 1.1.0 (#12)\n\n* {message}");
+    f.git(w, &["commit", "--quiet", "--no-verify", "-m", &squash]);
+    f.git(w, &["push", "--quiet", "origin", "carto/main"]);
+    f.git(w, &["branch", "--quiet", "-D", "upstream-sync/v1.1.0"]);
+    release_120(&f);
+    let before = snapshot(&f);
+    let fault = FaultGit::install(&f);
+    for (sub, nth, mode) in [
+        ("update-ref", 1, Mode::Fail),
+        ("update-ref", 1, Mode::After),
+        ("symbolic-ref", 1, Mode::Fail),
+        ("symbolic-ref", 1, Mode::After),
+        ("update-ref", 2, Mode::After),
+        ("read-tree", 1, Mode::Fail),
+        ("read-tree", 1, Mode::After),
+        ("update-index", 1, Mode::After),
+    ] {
+        let what = format!("{sub} #{nth} {mode:?}");
+        let out = fault.carto(&f, Some((sub, nth, mode)), &["sync", "--no-push"]);
+        assert_ne!(out.code, 0, "{what}: {}{}", out.stdout, out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{what}: {}", out.stderr);
+        // The sync met the fault (it stops at the conflict anyway).
+        assert!(out.stderr.contains("injected"), "{what}: {}", out.stderr);
+        if f.work.join(".git/carto/sync.json").exists() {
+            f.carto(&["sync", "--abort"]).ok();
+        }
+        assert_eq!(snapshot(&f), before, "{what}");
+    }
+    let out = f.carto(&["sync", "--no-push", "--json"]).fails(1).json();
+    assert_eq!(out["base"]["reason"], "recorded", "{out}");
+    let reflog = f.git(w, &["reflog", "-1", "--format=%gs", "HEAD"]);
+    assert_eq!(
+        reflog,
+        "checkout: moving from carto/main to upstream-sync/v1.2.0"
+    );
+    f.carto(&["sync", "--abort"]).ok();
+    assert_eq!(snapshot(&f), before);
+}

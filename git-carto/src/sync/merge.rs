@@ -112,13 +112,35 @@ fn in_memory_in(workdir: &Path, base: Option<Oid>, ours: Oid, theirs: Oid) -> Re
 /// (1/2/3), `MERGE_HEAD`/`MERGE_MSG`/`MERGE_MODE` written. The working tree
 /// must be clean (the caller checked).
 pub fn into_worktree(git: &Git, merged: &InMemory, theirs: Oid, message: &str) -> Result<()> {
+    into_worktree_at(git, "HEAD", merged, theirs, message)
+}
+
+/// [`into_worktree`] when the index and files are still those of `from`, not
+/// of HEAD (HEAD was just moved to a new branch without a checkout).
+pub fn into_worktree_from(
+    git: &Git,
+    from: Oid,
+    merged: &InMemory,
+    theirs: Oid,
+    message: &str,
+) -> Result<()> {
+    into_worktree_at(git, &from.to_string(), merged, theirs, message)
+}
+
+fn into_worktree_at(
+    git: &Git,
+    from: &str,
+    merged: &InMemory,
+    theirs: Oid,
+    message: &str,
+) -> Result<()> {
     let tree = merged.tree.to_string();
-    git.run(&["read-tree", "-u", "-m", "HEAD", &tree])
+    git.run(&["read-tree", "-u", "-m", from, &tree])
         .map_err(|e| e.context("checking out the merge result"))?;
     let staged = stage(git, merged, theirs, message);
     if staged.is_err() {
-        // Leave HEAD's files as they were, for the rollback.
-        let _ = git.run(&["read-tree", "-u", "--reset", "HEAD"]);
+        // Leave the files as they were, for the rollback.
+        let _ = git.run(&["read-tree", "-u", "--reset", from]);
     }
     staged
 }

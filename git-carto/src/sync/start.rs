@@ -234,17 +234,39 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
     state.save(git)?;
 
     let merged = (|| -> Result<Option<base::Base>> {
+        let merging = !git.is_ancestor(production, start_at)?;
+        // The base depends on history only: chosen before anything moves.
+        let base = match merging {
+            true => Some(base::choose(
+                fork,
+                start_at,
+                production,
+                opts.base.as_deref(),
+            )?),
+            false => None,
+        };
+        if let (Some(mut base), None, Some(from)) = (base.clone(), local_sync, head) {
+            if base.is_explicit() {
+                // A new sync branch and a merge done in memory: the files go
+                // from HEAD's straight to the merge result, one checkout
+                // instead of `git switch` to upstream's files and a second
+                // one to the result (a third of a 900-path sync).
+                progress(&merging_line(fork, &branch, &base));
+                let (merged, plain) = merge::with_plain(git, base.commit, start_at, production)?;
+                base.plain_merge_conflicts = Some(plain);
+                create_and_enter(fork, &branch, start_at, current.as_deref(), from)?;
+                mirror::update_local(fork, &step)?;
+                let msg = format!("Merge branch '{}' into {branch}\n", cfg.production());
+                merge::into_worktree_from(git, from, &merged, production, &msg)?;
+                return Ok(Some(base));
+            }
+        }
         switch_to(fork, &branch, start_at, local_sync, current.as_deref())?;
         mirror::update_local(fork, &step)?;
-        if git.is_ancestor(production, start_at)? {
+        let Some(mut base) = base else {
             return Ok(None);
-        }
-        let mut base = base::choose(fork, start_at, production, opts.base.as_deref())?;
-        progress(&format!(
-            "Merging {} into {branch} (base {})",
-            cfg.production(),
-            base.describe()
-        ));
+        };
+        progress(&merging_line(fork, &branch, &base));
         if base.is_explicit() {
             let (merged, plain) = merge::with_plain(git, base.commit, start_at, production)?;
             base.plain_merge_conflicts = Some(plain);
@@ -358,6 +380,45 @@ pub(super) fn sync_branch_start(
             }
         }
     }
+}
+
+fn merging_line(fork: &Fork, branch: &str, base: &base::Base) -> String {
+    format!(
+        "Merging {} into {branch} (base {})",
+        fork.config.production(),
+        base.describe()
+    )
+}
+
+/// `git switch -c <branch> <start>` without touching the files: the branch
+/// is created (never overwritten) and HEAD moved to it, with the reflog lines
+/// `git switch` writes, so `git switch -` still comes back. The caller lays
+/// the files from HEAD's old commit (`from`) straight to the next state.
+fn create_and_enter(
+    fork: &Fork,
+    branch: &str,
+    start: Oid,
+    current: Option<&str>,
+    from: Oid,
+) -> Result<()> {
+    let git = &fork.git;
+    let s = start.to_string();
+    let refname = format!("refs/heads/{branch}");
+    let created = format!("branch: Created from {s}");
+    git.run(&[
+        "update-ref",
+        "-m",
+        &created,
+        &refname,
+        &s,
+        &Oid::ZERO_SHA1.to_string(),
+    ])?;
+    let from_name = current
+        .map(str::to_string)
+        .unwrap_or_else(|| from.to_string());
+    let moved = format!("checkout: moving from {from_name} to {branch}");
+    git.run(&["symbolic-ref", "-m", &moved, "HEAD", &refname])?;
+    Ok(())
 }
 
 pub(super) fn switch_to(

@@ -52,7 +52,7 @@ fi
   mirror=$(git rev-parse refs/remotes/origin/main)
   # Back to before the merge: no merge in progress, no sync state or branch,
   # production and the mirror where origin has them.
-  prep="git merge --abort 2>/dev/null; rm -rf .git/carto; git checkout --quiet --force carto/main \
+  prep="{ git merge --abort 2>/dev/null || true; } && rm -rf .git/carto && git checkout --quiet --force carto/main \
     && git reset --quiet --hard $prod && git update-ref refs/heads/main $mirror \
     && git for-each-ref --format='delete %(refname)' refs/heads/upstream-sync/ | git update-ref --stdin"
   eval "$prep"

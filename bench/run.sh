@@ -31,7 +31,7 @@ if [ ! -d "$fork_graph" ]; then
 fi
 out="$dir/results"
 mkdir -p "$out"
-groups=${*:-tags status fork hooks notes sync fork-sync}
+groups=${*:-tags status fork hooks notes sync fork-sync squash}
 table="$out/table.tsv"
 : > "$table"
 

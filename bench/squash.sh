@@ -8,7 +8,7 @@
 # meets only the 10 true conflicts (held for a person: fork-only lines).
 #   sync       `git carto sync --no-push` vs `git merge v1.2.0-stable` (goal <= 1.5x)
 #   forecast   `git carto sync --dry-run` vs `git merge-tree --write-tree` (goal <= 2x)
-# Sourced by bench/run.sh (uses dir, out, ratio, peak); cwd is restored.
+# Sourced by bench/run.sh (uses dir, out, ratio, peak, pair); cwd is restored.
 n=${SQUASH_PATHS:-900}
 s="$dir/squash-$n"
 if [ ! -d "$s/work" ]; then
@@ -103,6 +103,8 @@ fi
     -n "git merge" "git merge -q v1.2.0-stable" \
     -n "git carto sync" "git-carto sync --no-push --quiet" || true
   ratio "$out/squash.json" "git carto sync" "git merge"
+  pair "sync vs git merge (squash-merged history, $n paths)" --runs 10 --warmup 1 --prepare "$reset" \
+    -- git-carto sync --no-push --quiet -- git merge -q v1.2.0-stable
   eval "$reset"
   git-carto sync --no-push --json > "$out/squash-sync.json" || true
   python3 - "$out/squash-sync.json" <<'PY'
@@ -120,5 +122,7 @@ PY
     -n "git merge-tree" "git merge-tree --write-tree carto/main v1.2.0-stable" \
     -n "git carto sync --dry-run" "git-carto sync --dry-run --quiet" || true
   ratio "$out/squash-forecast.json" "git carto sync --dry-run" "git merge-tree"
+  pair "forecast vs git merge-tree (squash-merged history, $n paths)" --runs 20 --warmup 2 \
+    -- git-carto sync --dry-run --quiet -- git merge-tree --write-tree carto/main v1.2.0-stable
   peak git-carto sync --dry-run --quiet
 )

@@ -60,10 +60,14 @@ pub fn current(fork: &Fork) -> Result<Option<Oid>> {
 pub fn plan(fork: &Fork, tag_commit: Oid) -> Result<(Option<Oid>, How)> {
     let git = &fork.git;
     let before = current(fork)?;
+    // One merge-base walk answers both questions; two ancestry checks cost
+    // two walks of a long history without a commit-graph.
     let how = match before {
-        Some(m) if git.is_ancestor(tag_commit, m)? => How::Unchanged,
-        Some(m) if git.is_ancestor(m, tag_commit)? => How::FastForward,
-        Some(_) => How::Merge,
+        Some(m) => match git.merge_base(tag_commit, m) {
+            Some(b) if b == tag_commit => How::Unchanged,
+            Some(b) if b == m => How::FastForward,
+            _ => How::Merge,
+        },
         None => How::FastForward,
     };
     Ok((before, how))

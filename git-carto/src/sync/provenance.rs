@@ -132,16 +132,13 @@ impl Guard {
             return Ok(out);
         }
         let mut blobs: HashMap<Oid, Vec<&str>> = HashMap::new();
+        let wanted = Dir::of(paths);
+        // A subtree met again at the same place (most directories are the
+        // same in most upstream versions) holds the same blobs: read once.
+        let mut seen: HashSet<(*const Dir<'_>, Oid)> = HashSet::new();
         for t in &self.trees {
             let tree = repo.find_tree(*t)?;
-            for p in paths {
-                if let Ok(e) = tree.get_path(std::path::Path::new(p)) {
-                    let v = blobs.entry(e.id()).or_default();
-                    if !v.contains(p) {
-                        v.push(p);
-                    }
-                }
-            }
+            wanted.collect(repo, &tree, &mut seen, &mut blobs)?;
         }
         for (id, ps) in blobs {
             let Ok(blob) = repo.find_blob(id) else {
@@ -157,5 +154,61 @@ impl Guard {
             }
         }
         Ok(out)
+    }
+}
+
+/// The wanted paths as directories, so each version's tree is read one
+/// directory at a time (a `get_path` per path re-read every parent tree).
+#[derive(Default)]
+struct Dir<'p> {
+    files: Vec<(&'p str, &'p str)>,
+    dirs: HashMap<&'p str, Dir<'p>>,
+}
+
+impl<'p> Dir<'p> {
+    fn of(paths: &HashSet<&'p str>) -> Dir<'p> {
+        let mut root = Dir::default();
+        for &p in paths {
+            let mut node = &mut root;
+            let mut parts = p.split('/').peekable();
+            while let Some(part) = parts.next() {
+                if parts.peek().is_none() {
+                    node.files.push((part, p));
+                } else {
+                    node = node.dirs.entry(part).or_default();
+                }
+            }
+        }
+        root
+    }
+
+    fn collect(
+        &self,
+        repo: &Repository,
+        tree: &git2::Tree<'_>,
+        seen: &mut HashSet<(*const Dir<'p>, Oid)>,
+        blobs: &mut HashMap<Oid, Vec<&'p str>>,
+    ) -> Result<()> {
+        for (name, path) in &self.files {
+            if let Some(e) = tree.get_name(name) {
+                if e.kind() == Some(git2::ObjectType::Blob) {
+                    let v = blobs.entry(e.id()).or_default();
+                    if !v.contains(path) {
+                        v.push(path);
+                    }
+                }
+            }
+        }
+        for (name, dir) in &self.dirs {
+            if let Some(e) = tree.get_name(name) {
+                if e.kind() == Some(git2::ObjectType::Tree)
+                    && seen.insert((dir as *const Dir<'p>, e.id()))
+                {
+                    let sub = repo.find_tree(e.id())?;
+                    dir.collect(repo, &sub, seen, blobs)?;
+                }
+            }
+        }
+        Ok(())
     }
 }

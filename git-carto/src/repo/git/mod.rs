@@ -28,6 +28,10 @@ pub struct Git {
     refs: RefCell<Option<Option<Rc<Refs>>>>,
     /// The commit-graph, read on the first ancestry walk (see `history`).
     graph: OnceCell<Option<CommitGraph>>,
+    /// Merge bases already computed: history never changes under a commit,
+    /// and a sync asks for the same pair from several places (each a walk
+    /// of the whole history without a commit-graph).
+    merge_bases: RefCell<std::collections::HashMap<(Oid, Oid), Option<Oid>>>,
 }
 
 /// Output of a git CLI call.
@@ -69,6 +73,7 @@ impl Git {
             workdir,
             refs: RefCell::new(None),
             graph: OnceCell::new(),
+            merge_bases: RefCell::default(),
         })
     }
 
@@ -662,7 +667,13 @@ impl Git {
 
     /// The best common ancestor of two commits, if they share history.
     pub fn merge_base(&self, a: Oid, b: Oid) -> Option<Oid> {
-        self.repo.merge_base(a, b).ok()
+        let key = (a.min(b), a.max(b));
+        if let Some(known) = self.merge_bases.borrow().get(&key) {
+            return *known;
+        }
+        let base = self.repo.merge_base(a, b).ok();
+        self.merge_bases.borrow_mut().insert(key, base);
+        base
     }
 }
 

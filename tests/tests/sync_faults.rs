@@ -148,6 +148,20 @@ fn two_syncs_started_at_once_leave_one_whole_sync() {
     for r in [&a, &b] {
         assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     }
+    // Each run either did the sync (or found it done), or met the other's
+    // lock and said so; never both refused.
+    for r in [&a, &b] {
+        match r.code {
+            0 => assert!(r.stdout.contains("1.78.5"), "{r:?}"),
+            1 => assert!(
+                ["running", "starting"].iter().any(|how| r
+                    .stderr
+                    .contains(&format!("another `git carto sync` is {how} in this clone"))),
+                "{r:?}"
+            ),
+            _ => panic!("{r:?}"),
+        }
+    }
     assert!(a.code == 0 || b.code == 0, "{a:?}\n{b:?}");
     assert_eq!(f.rev("carto/main"), prod);
     assert_eq!(f.rev("upstream-sync/v1.78.5").len(), 40);

@@ -12,4 +12,5 @@ pub mod history;
 pub mod next_tag;
 pub mod refs_file;
 pub mod tag;
+pub mod tree_paths;
 pub mod upstream_refs;

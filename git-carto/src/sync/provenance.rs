@@ -22,6 +22,7 @@ use super::sides::Sides;
 use crate::error::Result;
 use crate::repo::fork::Fork;
 use crate::repo::glob::PathGlob;
+use crate::repo::tree_paths::Paths;
 
 /// Upstream commits between the base and the release read for provenance;
 /// beyond this only tips are read (each costs a tree lookup per path).
@@ -132,13 +133,25 @@ impl Guard {
             return Ok(out);
         }
         let mut blobs: HashMap<Oid, Vec<&str>> = HashMap::new();
-        let wanted = Dir::of(paths);
+        let wanted = Paths::of(paths.iter().copied());
         // A subtree met again at the same place (most directories are the
         // same in most upstream versions) holds the same blobs: read once.
-        let mut seen: HashSet<(*const Dir<'_>, Oid)> = HashSet::new();
+        let mut seen: HashSet<(*const Paths<'_>, Oid)> = HashSet::new();
         for t in &self.trees {
             let tree = repo.find_tree(*t)?;
-            wanted.collect(repo, &tree, &mut seen, &mut blobs)?;
+            wanted.visit(
+                repo,
+                &tree,
+                &mut |dir, id| seen.insert((dir, id)),
+                &mut |p, id, kind| {
+                    if kind == Some(git2::ObjectType::Blob) {
+                        let v = blobs.entry(id).or_default();
+                        if !v.contains(&p) {
+                            v.push(p);
+                        }
+                    }
+                },
+            )?;
         }
         for (id, ps) in blobs {
             let Ok(blob) = repo.find_blob(id) else {
@@ -154,61 +167,5 @@ impl Guard {
             }
         }
         Ok(out)
-    }
-}
-
-/// The wanted paths as directories, so each version's tree is read one
-/// directory at a time (a `get_path` per path re-read every parent tree).
-#[derive(Default)]
-struct Dir<'p> {
-    files: Vec<(&'p str, &'p str)>,
-    dirs: HashMap<&'p str, Dir<'p>>,
-}
-
-impl<'p> Dir<'p> {
-    fn of(paths: &HashSet<&'p str>) -> Dir<'p> {
-        let mut root = Dir::default();
-        for &p in paths {
-            let mut node = &mut root;
-            let mut parts = p.split('/').peekable();
-            while let Some(part) = parts.next() {
-                if parts.peek().is_none() {
-                    node.files.push((part, p));
-                } else {
-                    node = node.dirs.entry(part).or_default();
-                }
-            }
-        }
-        root
-    }
-
-    fn collect(
-        &self,
-        repo: &Repository,
-        tree: &git2::Tree<'_>,
-        seen: &mut HashSet<(*const Dir<'p>, Oid)>,
-        blobs: &mut HashMap<Oid, Vec<&'p str>>,
-    ) -> Result<()> {
-        for (name, path) in &self.files {
-            if let Some(e) = tree.get_name(name) {
-                if e.kind() == Some(git2::ObjectType::Blob) {
-                    let v = blobs.entry(e.id()).or_default();
-                    if !v.contains(path) {
-                        v.push(path);
-                    }
-                }
-            }
-        }
-        for (name, dir) in &self.dirs {
-            if let Some(e) = tree.get_name(name) {
-                if e.kind() == Some(git2::ObjectType::Tree)
-                    && seen.insert((dir as *const Dir<'p>, e.id()))
-                {
-                    let sub = repo.find_tree(e.id())?;
-                    dir.collect(repo, &sub, seen, blobs)?;
-                }
-            }
-        }
-        Ok(())
     }
 }

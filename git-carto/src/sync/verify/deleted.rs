@@ -11,16 +11,17 @@ use super::*;
 /// since the base; only those are the fork's own work.
 pub(super) fn fork_files_deleted(
     repo: &Repository,
-    trees: [Option<&Tree<'_>>; 3],
+    trees: [Option<&Tree<'_>>; 2],
+    ids: &Ids<'_>,
     fork_changed: &BTreeSet<String>,
     view: &ResultView<'_>,
 ) -> Result<Vec<(String, String)>> {
-    let [base, up, fork] = trees;
+    let [base, up] = trees;
     let gone: Vec<&String> = fork_changed
         .iter()
         .filter(|p| {
-            let f = entry_id(fork, p);
-            f.is_some() && f != entry_id(base, p) && !view.has_file(p)
+            let f = ids.fork(p);
+            f.is_some() && f != ids.base(p) && !view.has_file(p)
         })
         .collect();
     if gone.is_empty() {
@@ -29,7 +30,7 @@ pub(super) fn fork_files_deleted(
     // Upstream's renames, only when a lost path is gone from upstream too.
     let up_moves = if gone
         .iter()
-        .any(|p| entry_id(up, p).is_none() && entry_id(base, p).is_some())
+        .any(|p| ids.up(p).is_none() && ids.base(p).is_some())
     {
         changed(repo, base, up, true)?.1
     } else {
@@ -39,7 +40,7 @@ pub(super) fn fork_files_deleted(
         .into_iter()
         .filter(|p| !up_moves.get(*p).is_some_and(|to| view.has_file(to)))
         .map(|p| {
-            let why = match (entry_id(base, p), entry_id(up, p)) {
+            let why = match (ids.base(p), ids.up(p)) {
                 (None, None) => "the fork side added this file; the result does not have it",
                 (Some(_), None) => {
                     "the fork side changed this file and upstream deleted it; the result \

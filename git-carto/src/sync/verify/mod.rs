@@ -21,6 +21,7 @@ use super::sides::Sides;
 use super::state::State;
 use crate::error::{Error, Result};
 use crate::repo::fork::Fork;
+use crate::repo::tree_paths;
 
 mod deleted;
 mod intents;
@@ -221,6 +222,25 @@ fn entry_id(tree: Option<&Tree<'_>>, path: &str) -> Option<Oid> {
     tree?.get_path(Path::new(path)).ok().map(|e| e.id())
 }
 
+/// The three sides' entries for the candidate paths (see `tree_paths`).
+struct Ids<'p> {
+    base: HashMap<&'p str, Oid>,
+    up: HashMap<&'p str, Oid>,
+    fork: HashMap<&'p str, Oid>,
+}
+
+impl Ids<'_> {
+    fn base(&self, path: &str) -> Option<Oid> {
+        self.base.get(path).copied()
+    }
+    fn up(&self, path: &str) -> Option<Oid> {
+        self.up.get(path).copied()
+    }
+    fn fork(&self, path: &str) -> Option<Oid> {
+        self.fork.get(path).copied()
+    }
+}
+
 /// Paths a diff touches (old and new names), and the renames it finds when asked.
 fn changed(
     repo: &Repository,
@@ -306,6 +326,13 @@ pub fn verify(
     let (fork_changed, _) = changed(repo, base_tree.as_ref(), Some(&fork_tree), false)?;
     let mut candidates: BTreeSet<String> = up_changed.union(&fork_changed).cloned().collect();
     candidates.extend(view.unmerged.iter().cloned());
+    // Each side's entry for every candidate, read once.
+    let wanted = || candidates.iter().map(String::as_str);
+    let ids = Ids {
+        base: tree_paths::ids(repo, base_tree.as_ref(), wanted())?,
+        up: tree_paths::ids(repo, Some(&up_tree), wanted())?,
+        fork: tree_paths::ids(repo, Some(&fork_tree), wanted())?,
+    };
 
     let markers: Vec<String> = fork
         .config
@@ -345,9 +372,9 @@ pub fn verify(
     // Fork renames, so an upstream change to a file the fork moved is looked for
     // at the fork's name. Only computed when some upstream-changed path is gone
     // from the fork side.
-    let needs_renames = up_changed.iter().any(|p| {
-        entry_id(Some(&fork_tree), p).is_none() && entry_id(base_tree.as_ref(), p).is_some()
-    });
+    let needs_renames = up_changed
+        .iter()
+        .any(|p| ids.fork(p).is_none() && ids.base(p).is_some());
     let fork_moves = if needs_renames {
         changed(repo, base_tree.as_ref(), Some(&fork_tree), true)?.1
     } else {
@@ -355,9 +382,9 @@ pub fn verify(
     };
 
     for path in &candidates {
-        let u = entry_id(Some(&up_tree), path);
-        let f = entry_id(Some(&fork_tree), path);
-        let b = entry_id(base_tree.as_ref(), path);
+        let u = ids.up(path);
+        let f = ids.fork(path);
+        let b = ids.base(path);
         let r = view.at(path);
 
         // 1. Conflict markers, in results that are neither side as it was.
@@ -447,8 +474,8 @@ pub fn verify(
     }
 
     // 4. Fork-side files the result lacks.
-    let trees = [base_tree.as_ref(), Some(&up_tree), Some(&fork_tree)];
-    for (path, message) in deleted::fork_files_deleted(repo, trees, &fork_changed, &view)? {
+    let trees = [base_tree.as_ref(), Some(&up_tree)];
+    for (path, message) in deleted::fork_files_deleted(repo, trees, &ids, &fork_changed, &view)? {
         push(Check::ForkFileDeleted, &path, None, message);
     }
 

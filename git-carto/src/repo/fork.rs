@@ -255,68 +255,6 @@ impl Fork {
         Ok(out)
     }
 
-    /// The merges in `tip`'s history above `base` that bring in upstream
-    /// content no upstream ref is known to reach: a merge whose tree is a
-    /// later parent's tree, over a parent that is neither an upstream tip nor
-    /// reached from one. What [`crate::repo::upstream_refs::require_not_older`]
-    /// judges, without [`Fork::fork_commits`]' proof that each ordinary commit
-    /// is not upstream's: that proof walks upstream's history down to the
-    /// commit's date, all of it when upstream's tags are far behind HEAD. The
-    /// walk never enters the upstream parent of a mirror merge over a known
-    /// commit, and stops at upstream tips and at `base`'s ancestors.
-    pub fn merges_over_unknown_upstream(
-        &self,
-        tip: Oid,
-        base: Option<Oid>,
-        upstream_tips: &[Oid],
-    ) -> Result<Vec<Oid>> {
-        let git = &self.git;
-        let tip_set: HashSet<Node> = upstream_tips.iter().map(|t| git.node(*t)).collect();
-        let mut upstream = git.reach(upstream_tips)?;
-        let mut below_base = match base {
-            Some(b) => Some(git.reach(&[b])?),
-            None => None,
-        };
-        let start = git.node(tip);
-        let mut stack = vec![start];
-        let mut seen: HashSet<Node> = HashSet::from([start]);
-        let mut out = Vec::new();
-        let mut parents = Vec::new();
-        while let Some(node) = stack.pop() {
-            if tip_set.contains(&node) {
-                continue;
-            }
-            if let Some(b) = below_base.as_mut() {
-                if b.contains_node(node)? {
-                    continue;
-                }
-            }
-            parents.clear();
-            git.node_parents(node, &mut parents)?;
-            let mut known_upstream_parent = None;
-            if parents.len() > 1 {
-                let tree = git.node_tree(node)?;
-                for &p in &parents[1..] {
-                    if git.node_tree(p)? != tree {
-                        continue;
-                    }
-                    if tip_set.contains(&p) || upstream.contains_node(p)? {
-                        known_upstream_parent = Some(p);
-                    } else {
-                        out.push(git.node_id(node));
-                    }
-                    break;
-                }
-            }
-            for &p in &parents {
-                if Some(p) != known_upstream_parent && seen.insert(p) {
-                    stack.push(p);
-                }
-            }
-        }
-        Ok(out)
-    }
-
     /// Refuse unless both remotes the fork needs exist.
     pub fn require_remotes(&self) -> Result<()> {
         self.git.require_remote(self.config.origin())?;

@@ -16,13 +16,6 @@ fn wait(child: std::process::Child) -> Run {
     Run::from(child.wait_with_output().unwrap())
 }
 
-fn in_progress(f: &Fixture) -> bool {
-    !f.carto(&["sync", "--status"])
-        .ok()
-        .stdout
-        .contains("No sync in progress")
-}
-
 #[test]
 fn a_second_sync_while_one_runs_is_refused_and_changes_nothing() {
     let f = Fixture::new();

@@ -6,14 +6,20 @@
 mod sync_support;
 
 use carto_tests::fault::{FaultGit, Mode};
-use carto_tests::Fixture;
+use carto_tests::{Fixture, Run};
 use sync_support::*;
 
-fn in_progress(f: &Fixture) -> bool {
-    !f.carto(&["sync", "--status"])
-        .ok()
-        .stdout
-        .contains("No sync in progress")
+/// The one-conflict sync stopped, the person settles `c.txt`, and
+/// `--continue` runs with `git commit` faulting as `mode`.
+fn continue_with_commit_fault(f: &Fixture, fault: &FaultGit, mode: Mode) -> Run {
+    f.carto(&["sync", "--no-push"]).fails(1);
+    f.write(&f.work, "c.txt", "settled\n");
+    f.git(&f.work, &["add", "c.txt"]);
+    fault.carto(
+        f,
+        Some(("commit", 1, mode)),
+        &["sync", "--continue", "--accept-findings"],
+    )
 }
 
 #[test]
@@ -21,18 +27,9 @@ fn abort_takes_back_the_merge_commit_git_made_before_failing() {
     let f = one_conflict();
     let fault = FaultGit::install(&f);
     let before = snapshot(&f);
-    f.carto(&["sync", "--no-push"]).fails(1);
-    f.write(&f.work, "c.txt", "settled\n");
-    f.git(&f.work, &["add", "c.txt"]);
     // git writes the merge commit and moves the sync branch, then fails (a
     // hook, a disk full after the ref).
-    let out = fault
-        .carto(
-            &f,
-            Some(("commit", 1, Mode::After)),
-            &["sync", "--continue", "--accept-findings"],
-        )
-        .fails(1);
+    let out = continue_with_commit_fault(&f, &fault, Mode::After).fails(1);
     assert!(out.stderr.contains("--abort"), "{}", out.stderr);
     let made = f.rev("upstream-sync/v1.1.0");
     assert_eq!(
@@ -61,14 +58,7 @@ fn abort_takes_back_the_merge_commit_when_the_sync_was_killed_after_it() {
     let f = one_conflict();
     let fault = FaultGit::install(&f);
     let before = snapshot(&f);
-    f.carto(&["sync", "--no-push"]).fails(1);
-    f.write(&f.work, "c.txt", "settled\n");
-    f.git(&f.work, &["add", "c.txt"]);
-    let run = fault.carto(
-        &f,
-        Some(("commit", 1, Mode::Kill)),
-        &["sync", "--continue", "--accept-findings"],
-    );
+    let run = continue_with_commit_fault(&f, &fault, Mode::Kill);
     assert_ne!(run.code, 0);
     assert_eq!(
         f.git(&f.work, &["show", "upstream-sync/v1.1.0:c.txt"]),
@@ -83,17 +73,8 @@ fn abort_takes_back_the_merge_commit_when_the_sync_was_killed_after_it() {
 fn a_commit_of_yours_after_a_failed_commit_step_is_kept() {
     let f = one_conflict();
     let fault = FaultGit::install(&f);
-    f.carto(&["sync", "--no-push"]).fails(1);
-    f.write(&f.work, "c.txt", "settled\n");
-    f.git(&f.work, &["add", "c.txt"]);
     // The sync's commit fails before git wrote anything...
-    fault
-        .carto(
-            &f,
-            Some(("commit", 1, Mode::Fail)),
-            &["sync", "--continue", "--accept-findings"],
-        )
-        .fails(1);
+    continue_with_commit_fault(&f, &fault, Mode::Fail).fails(1);
     // ...and the person commits their own resolution with plain git.
     f.write(&f.work, "c.txt", "mine\n");
     f.git(&f.work, &["add", "c.txt"]);
@@ -109,16 +90,7 @@ fn a_commit_of_yours_after_a_failed_commit_step_is_kept() {
     // After a commit step that did write, a commit on top of it is kept too.
     let g = one_conflict();
     let fault = FaultGit::install(&g);
-    g.carto(&["sync", "--no-push"]).fails(1);
-    g.write(&g.work, "c.txt", "settled\n");
-    g.git(&g.work, &["add", "c.txt"]);
-    fault
-        .carto(
-            &g,
-            Some(("commit", 1, Mode::After)),
-            &["sync", "--continue", "--accept-findings"],
-        )
-        .fails(1);
+    continue_with_commit_fault(&g, &fault, Mode::After).fails(1);
     g.commit_file(&g.work, "mine.txt", "mine\n", "feat: mine");
     let mine = g.rev("HEAD");
     let out = g.carto(&["sync", "--abort"]).ok();

@@ -286,6 +286,14 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
 
 /// Upstream v1.1.0 and the fork both changed line 2 of `c.txt`: the sync stops
 /// with one manual content conflict.
+/// Whether `git carto sync --status` says a sync is in progress.
+pub fn in_progress(f: &Fixture) -> bool {
+    !f.carto(&["sync", "--status"])
+        .ok()
+        .stdout
+        .contains("No sync in progress")
+}
+
 pub fn one_conflict() -> Fixture {
     let files = base_files();
     let f = fork_with(&files);

@@ -46,6 +46,18 @@ fn squash_history() -> Fixture {
     f
 }
 
+/// The 1.1.0 sync branch squash-merged into production as GitHub does: the
+/// squash message keeps the sync merge's `message` with its trailer.
+fn squash_merge_the_sync(f: &Fixture, message: &str) {
+    let w = &f.work;
+    f.git(w, &["switch", "--quiet", "carto/main"]);
+    f.git(w, &["merge", "--quiet", "--squash", "upstream-sync/v1.1.0"]);
+    let squash = format!("Sync upstream 1.1.0 (#12)\n\n* {message}");
+    f.git(w, &["commit", "--quiet", "--no-verify", "-m", &squash]);
+    f.git(w, &["push", "--quiet", "origin", "carto/main"]);
+    f.git(w, &["branch", "--quiet", "-D", "upstream-sync/v1.1.0"]);
+}
+
 /// Upstream v1.2.0 changes line 3 of the five again and custom.py line 15.
 fn release_120(f: &Fixture) {
     let mut changes: Vec<(&str, Option<String>)> = ["f1", "f2", "f3", "f4", "f5"]
@@ -107,12 +119,7 @@ fn a_squash_merged_sync_is_the_base_and_customizations_go_to_a_person() {
         "{message}"
     );
     let w = &f.work;
-    f.git(w, &["switch", "--quiet", "carto/main"]);
-    f.git(w, &["merge", "--quiet", "--squash", "upstream-sync/v1.1.0"]);
-    let squash = format!("Sync upstream 1.1.0 (#12)\n\n* {message}");
-    f.git(w, &["commit", "--quiet", "--no-verify", "-m", &squash]);
-    f.git(w, &["push", "--quiet", "origin", "carto/main"]);
-    f.git(w, &["branch", "--quiet", "-D", "upstream-sync/v1.1.0"]);
+    squash_merge_the_sync(&f, &message);
     release_120(&f);
 
     // The forecast: the recorded base, only the true conflict, nothing changed.
@@ -455,12 +462,7 @@ fn the_one_checkout_merge_path_survives_a_fault_at_each_step() {
     // The 1.1.0 sync squash-merged: 1.2.0 then has a recorded base.
     f.carto(&["sync", "--no-push"]).ok();
     let message = f.git(w, &["log", "-1", "--format=%B", "upstream-sync/v1.1.0"]);
-    f.git(w, &["switch", "--quiet", "carto/main"]);
-    f.git(w, &["merge", "--quiet", "--squash", "upstream-sync/v1.1.0"]);
-    let squash = format!("Sync upstream 1.1.0 (#12)\n\n* {message}");
-    f.git(w, &["commit", "--quiet", "--no-verify", "-m", &squash]);
-    f.git(w, &["push", "--quiet", "origin", "carto/main"]);
-    f.git(w, &["branch", "--quiet", "-D", "upstream-sync/v1.1.0"]);
+    squash_merge_the_sync(&f, &message);
     release_120(&f);
     let before = snapshot(&f);
     let fault = FaultGit::install(&f);

@@ -152,6 +152,29 @@ fn a_feature_merge_that_takes_its_branch_tree_is_not_a_mirror_merge() {
 fn a_hand_made_merge_of_a_newer_upstream_release_refuses_with_stale_refs() {
     let f = Fixture::new();
     f.merge_upstream_into_production("v1.78.5-stable");
+    let mate = stale_clone(&f);
+    f.git(&mate, &["fetch", "--quiet", "origin", "--tags"]);
+    assert_eq!(f.git(&mate, &["tag", "-l", "v1.78.5*"]), "");
+    for args in [&["next-tag", "patch"][..], &["status"]] {
+        let out = f.carto_in(&mate, args).fails(1);
+        assert!(
+            out.stderr.contains("older than the history")
+                && out.stderr.contains("merged by hand")
+                && out.stderr.contains("git fetch upstream --tags"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!out.stdout.contains("1.75.2-0.1.1"), "{}", out.stdout);
+    }
+    f.git(&mate, &["fetch", "--quiet", "upstream", "--tags"]);
+    let out = f.carto_in(&mate, &["next-tag", "patch"]).ok();
+    assert_eq!(out.stdout.trim(), "carto-v1.78.5-0.1.0");
+    f.carto_in(&mate, &["status"]).ok();
+}
+
+/// A clone of origin's production whose upstream refs were fetched before
+/// 1.78.5: the 1.75.2 tag, and upstream's main there.
+fn stale_clone(f: &Fixture) -> std::path::PathBuf {
     let mate = f.path("stale");
     f.git(
         f.root.path(),
@@ -169,7 +192,6 @@ fn a_hand_made_merge_of_a_newer_upstream_release_refuses_with_stale_refs() {
         &mate,
         &["remote", "add", "upstream", &Fixture::url(&f.upstream)],
     );
-    // Upstream's refs as fetched before 1.78.5: the 1.75.2 tag, main there.
     f.git(
         &mate,
         &[
@@ -188,23 +210,115 @@ fn a_hand_made_merge_of_a_newer_upstream_release_refuses_with_stale_refs() {
             "v1.75.2-stable^{commit}",
         ],
     );
-    f.git(&mate, &["fetch", "--quiet", "origin", "--tags"]);
-    assert_eq!(f.git(&mate, &["tag", "-l", "v1.78.5*"]), "");
-    for args in [&["next-tag", "patch"][..], &["status"]] {
-        let out = f.carto_in(&mate, args).fails(1);
-        assert!(
-            out.stderr.contains("older than the history")
-                && out.stderr.contains("merged by hand")
-                && out.stderr.contains("git fetch upstream --tags"),
-            "{args:?}: {}",
-            out.stderr
-        );
-        assert!(!out.stdout.contains("1.75.2-0.1.1"), "{}", out.stdout);
-    }
-    f.git(&mate, &["fetch", "--quiet", "upstream", "--tags"]);
+    mate
+}
+
+fn refuses_as_merged_by_hand(f: &Fixture, dir: &std::path::Path) {
+    let out = f.carto_in(dir, &["next-tag", "patch"]).fails(1);
+    assert!(
+        out.stderr.contains("merged by hand") && out.stderr.contains("git fetch upstream --tags"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// `next-tag` remembers which histories passed the stale-refs check (in
+/// `.git/carto/checked`) and then checks only newer commits: a hand-made
+/// merge on top of a remembered production is still found.
+#[test]
+fn a_remembered_check_does_not_cover_a_hand_made_merge_made_after_it() {
+    let f = Fixture::new();
+    let mate = stale_clone(&f);
+    // (Cloned without tags: origin's release tag is not here.)
     let out = f.carto_in(&mate, &["next-tag", "patch"]).ok();
+    assert_eq!(out.stdout.trim(), "carto-v1.75.2-0.1.0");
+    let head = f.git(&mate, &["rev-parse", "HEAD"]);
+    let checked = std::fs::read_to_string(mate.join(".git/carto/checked")).unwrap();
+    assert!(checked.contains(&format!("commit {head}")), "{checked}");
+    // Upstream 1.78.5 fetched without any ref (as `git pull <url> <tag>`
+    // does) and merged by hand.
+    f.git(
+        &mate,
+        &[
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "upstream",
+            "refs/tags/v1.78.5-stable",
+        ],
+    );
+    f.git(
+        &mate,
+        &[
+            "merge",
+            "--quiet",
+            "--no-edit",
+            "-X",
+            "theirs",
+            "FETCH_HEAD",
+        ],
+    );
+    refuses_as_merged_by_hand(&f, &mate);
+}
+
+/// A remembered check holds only while today's upstream refs reach what the
+/// refs of that check reached: once upstream's release is deleted (a tag
+/// and branch taken back), the same production is checked again, and its
+/// merge of that release refuses.
+#[test]
+fn a_remembered_check_is_dropped_when_an_upstream_ref_it_relied_on_is_gone() {
+    let f = Fixture::new();
+    f.merge_upstream_into_production("v1.78.5-stable");
+    let w = &f.work;
+    f.git(w, &["fetch", "--quiet", "upstream", "--tags"]);
+    let out = f.carto(&["next-tag", "patch"]).ok();
     assert_eq!(out.stdout.trim(), "carto-v1.78.5-0.1.0");
-    f.carto_in(&mate, &["status"]).ok();
+    // Every upstream ref that reaches 1.78.5 goes away; the merge stays.
+    let reaching = f.git(
+        w,
+        &[
+            "for-each-ref",
+            "--format=%(refname)",
+            "--contains",
+            "v1.78.5-stable",
+            "refs/tags",
+            "refs/remotes/upstream",
+        ],
+    );
+    assert!(!reaching.is_empty());
+    for r in reaching.lines() {
+        f.git(w, &["update-ref", "-d", r]);
+    }
+    f.git(
+        w,
+        &[
+            "update-ref",
+            "refs/remotes/upstream/main",
+            "v1.75.2-stable^{commit}",
+        ],
+    );
+    refuses_as_merged_by_hand(&f, w);
+}
+
+/// The record is an optimisation: a damaged or foreign file is ignored and
+/// written again, never an error.
+#[test]
+fn a_damaged_check_record_is_ignored_and_rewritten() {
+    let f = Fixture::new();
+    let w = &f.work;
+    let record = w.join(".git/carto/checked");
+    std::fs::create_dir_all(record.parent().unwrap()).unwrap();
+    for junk in [
+        "git-carto checked v1 0.1.0\ncommit nothex\n",
+        "\u{0}\u{1}",
+        "",
+    ] {
+        std::fs::write(&record, junk).unwrap();
+        let out = f.carto(&["next-tag", "patch"]).ok();
+        assert_eq!(out.stdout.trim(), "carto-v1.75.2-0.1.1");
+        let text = std::fs::read_to_string(&record).unwrap();
+        assert!(text.starts_with("git-carto checked v1 "), "{text}");
+    }
 }
 
 /// A sync merged into production the way a pull request merges it (a merge

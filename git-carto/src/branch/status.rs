@@ -132,7 +132,7 @@ pub fn status(fork: &Fork) -> Result<Status> {
         newer.dedup();
         mirror.releases_behind = newer.len();
         mirror.upstream_version = version.map(|v| v.version.to_string());
-        let commits = fork.fork_commits(tip, None, &tips)?;
+        let commits = fork.fork_commits(tip, &[], &tips)?;
         crate::repo::upstream_refs::require_not_older(fork, &commits)?;
         mirror.fork_commits = commit_refs(fork, commits)?;
     }
@@ -152,7 +152,7 @@ pub fn status(fork: &Fork) -> Result<Status> {
         let last = fork.last_release_on(tip, &releases.parsed)?;
         let base = last.as_ref().and_then(|t| git.tag_commit(&t.name));
         release.last = last.map(|t| t.name);
-        let mut commits = fork.fork_commits(tip, base, &tips)?;
+        let mut commits = fork.fork_commits(tip, base.as_slice(), &tips)?;
         crate::repo::upstream_refs::require_not_older(fork, &commits)?;
         commits.retain(|c| {
             git.repo

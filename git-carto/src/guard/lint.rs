@@ -136,7 +136,7 @@ pub fn new_fork_commits(
 ) -> Result<Vec<Oid>> {
     let mut hidden: Vec<Oid> = upstream_tips.to_vec();
     hidden.extend_from_slice(hide);
-    let commits = fork.fork_commits(tip, None, &hidden)?;
+    let commits = fork.fork_commits(tip, &[], &hidden)?;
     require_complete(fork, tip, &hidden)?;
     crate::repo::upstream_refs::require_not_older(fork, &commits)?;
     Ok(commits)

@@ -156,7 +156,7 @@ pub fn notes(fork: &Fork, range: &Range, links: &Links) -> Result<Notes> {
     crate::repo::upstream_refs::require_known(fork, &tips)?;
     let hidden: Vec<Oid> = tips.iter().copied().chain(range.from).collect();
     crate::guard::lint::require_complete(fork, range.to, &hidden)?;
-    let ids = fork.fork_commits(range.to, range.from, &tips)?;
+    let ids = fork.fork_commits(range.to, range.from.as_slice(), &tips)?;
     crate::repo::upstream_refs::require_not_older(fork, &ids)?;
     let types: Vec<String> = fork
         .config

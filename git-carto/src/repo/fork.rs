@@ -174,7 +174,7 @@ impl Fork {
         Ok(tips)
     }
 
-    /// Commits reachable from `tip` but not from `base` nor any upstream ref,
+    /// Commits reachable from `tip` but not from a `base` nor any upstream ref,
     /// newest first: the fork's own work. Mirror merges (a merge whose tree is
     /// exactly an upstream parent's tree) are upstream content and left out.
     ///
@@ -183,18 +183,13 @@ impl Fork {
     /// walks, and a mirror merge is recognised in O(1) when its upstream parent
     /// is a tag tip, so a mirror made of hundreds of merges costs hundreds of
     /// commits, not the whole history.
-    pub fn fork_commits(
-        &self,
-        tip: Oid,
-        base: Option<Oid>,
-        upstream_tips: &[Oid],
-    ) -> Result<Vec<Oid>> {
+    pub fn fork_commits(&self, tip: Oid, base: &[Oid], upstream_tips: &[Oid]) -> Result<Vec<Oid>> {
         let git = &self.git;
         let tip_set: HashSet<Node> = upstream_tips.iter().map(|t| git.node(*t)).collect();
         let mut upstream = git.reach(upstream_tips)?;
         let mut below_base = match base {
-            Some(b) => Some(git.reach(&[b])?),
-            None => None,
+            [] => None,
+            b => Some(git.reach(b)?),
         };
         let mut is_upstream = |node: Node| -> Result<bool> {
             Ok(tip_set.contains(&node) || upstream.contains_node(node)?)

@@ -68,7 +68,7 @@ pub fn next_tag(fork: &Fork, req: &Request, auto: Option<AutoBump<'_>>) -> Resul
     if since.is_some() || req.upstream.is_some() {
         // All fork commits, not only mirror merges: a release merged by hand
         // (`git merge v1.78.5-stable`) has a tree of its own.
-        upstream_refs::require_not_older(fork, &fork.fork_commits(at, since, &tips)?)?;
+        upstream_refs::require_history_not_older(fork, at, since, &tips)?;
     }
     let (upstream, warning) = check_upstream(
         fork,
@@ -112,7 +112,7 @@ pub fn next_tag(fork: &Fork, req: &Request, auto: Option<AutoBump<'_>>) -> Resul
                 Some(p) => fork.git.tag_commit(&p.name),
                 None => None,
             };
-            let commits = fork.fork_commits(at, since, &tips)?;
+            let commits = fork.fork_commits(at, since.as_slice(), &tips)?;
             auto(fork, &commits)?
         }
         b => (b, None),

@@ -25,6 +25,7 @@ use std::collections::HashSet;
 
 use git2::{Commit, Oid};
 
+use crate::repo::checked::Checked;
 use crate::repo::history::Reach;
 
 use crate::error::{Error, Result};
@@ -99,6 +100,27 @@ pub fn require_not_older(fork: &Fork, commits: &[Oid]) -> Result<()> {
             )));
         }
     }
+    Ok(())
+}
+
+/// [`require_not_older`] over every fork commit of `at` not reachable from
+/// `since`, skipping the histories an earlier run already checked against
+/// refs that today's `tips` still reach ([`Checked`]), and remembering `at`'s
+/// when it passes.
+pub fn require_history_not_older(
+    fork: &Fork,
+    at: Oid,
+    since: Option<Oid>,
+    tips: &[Oid],
+) -> Result<()> {
+    let checked = Checked::load(&fork.git, tips)?;
+    if checked.commits().contains(&at) {
+        return Ok(());
+    }
+    let mut bases = checked.commits().to_vec();
+    bases.extend(since);
+    require_not_older(fork, &fork.fork_commits(at, &bases, tips)?)?;
+    checked.record(&fork.git, tips, at);
     Ok(())
 }
 

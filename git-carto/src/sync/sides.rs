@@ -131,7 +131,7 @@ fn is_upstream(fork: &Fork, oid: Oid) -> Result<bool> {
     if tips.is_empty() {
         return Ok(false);
     }
-    Ok(fork.fork_commits(oid, None, &tips)?.is_empty())
+    Ok(fork.fork_commits(oid, &[], &tips)?.is_empty())
 }
 
 /// A name for a commit: a stable tag or branch pointing at it, else its short id.

@@ -180,3 +180,45 @@ fn no_links_without_a_github_repository() {
     assert!(md.contains("handle timeouts (#12)"), "{md}");
     assert!(!md.contains("](https://"), "{md}");
 }
+
+/// Range ends are read as git reads them (gitrevisions(7)): a tag before a
+/// branch of the same name, `$GIT_DIR` files such as `FETCH_HEAD` first, a
+/// detached HEAD, a full id. Plain names are looked up in carto's own ref
+/// table rather than libgit2's, so each rule is checked against git.
+#[test]
+fn range_names_resolve_in_gits_order() {
+    let f = fork();
+    let w = &f.work;
+    let count = |range: &str| -> u64 {
+        f.xtask(&["notes", range, "--json"]).ok().json()["commits"]
+            .as_u64()
+            .unwrap()
+    };
+    let git_count = |range: &str| -> u64 {
+        f.git(w, &["rev-list", "--count", "--no-merges", range])
+            .parse()
+            .unwrap()
+    };
+    // `same` is both a tag (two commits back) and a branch (HEAD): the tag wins.
+    f.git(w, &["tag", "same", "HEAD~2"]);
+    f.git(w, &["branch", "same", "HEAD"]);
+    let base = "carto-v1.75.2-0.1.0";
+    assert_eq!(
+        count(&format!("{base}..same")),
+        git_count(&format!("{base}..same"))
+    );
+    assert_eq!(count(&format!("{base}..same")), 6);
+    // FETCH_HEAD is a file in the git directory, not a ref.
+    f.git(w, &["fetch", "--quiet", "origin", "carto/main"]);
+    assert_eq!(count(&format!("{base}..FETCH_HEAD")), 0);
+    // A detached HEAD, and a full commit id.
+    let id = f.git(w, &["rev-parse", "HEAD~3"]);
+    f.git(w, &["switch", "--quiet", "--detach", &id]);
+    assert_eq!(count(&format!("{base}..HEAD")), 5);
+    assert_eq!(count(&format!("{base}..{id}")), 5);
+    // A remote-tracking branch, through refs/remotes.
+    assert_eq!(
+        count(&format!("{base}..origin/carto/main")),
+        git_count(&format!("{base}..origin/carto/main"))
+    );
+}

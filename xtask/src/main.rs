@@ -70,11 +70,11 @@ fn run(cli: Cli) -> Result<()> {
         None => std::env::current_dir()
             .map_err(|e| Error::usage(format!("no current directory: {e}")))?,
     };
-    let fork = Fork::open(&dir)?;
+    let fork = Fork::open_for_process(&dir)?;
     match cli.command {
-        Command::Release(a) => release::run(&fork, a),
-        Command::Notes(a) => notes::run(&fork, a),
-        Command::Images(a) => images::run(&fork, a),
-        Command::Build(a) => build::run(&fork, a),
+        Command::Release(a) => release::run(fork, a),
+        Command::Notes(a) => notes::run(fork, a),
+        Command::Images(a) => images::run(fork, a),
+        Command::Build(a) => build::run(fork, a),
     }
 }

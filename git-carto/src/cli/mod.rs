@@ -41,7 +41,8 @@ impl Global {
         }
     }
 
-    pub fn open(&self) -> Result<Fork> {
-        Fork::open(&self.cwd()?)
+    /// The fork, kept for the rest of the process (see [`Fork::open_for_process`]).
+    pub fn open(&self) -> Result<&'static Fork> {
+        Fork::open_for_process(&self.cwd()?)
     }
 }

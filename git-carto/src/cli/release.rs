@@ -7,6 +7,6 @@ pub use git_carto::release::console::Args;
 use super::Global;
 
 pub fn run(g: &Global, a: Args) -> Result<u8> {
-    git_carto::release::console::run(&g.open()?, a)?;
+    git_carto::release::console::run(g.open()?, a)?;
     Ok(0)
 }

@@ -1,6 +1,7 @@
 use git_carto::error::{Code, Result};
 use git_carto::repo::config::{Config, KEYS};
 use git_carto::term::output::print_json;
+use git_carto::Fork;
 
 use super::Global;
 
@@ -28,7 +29,7 @@ fn keys_help() -> String {
 }
 
 pub fn run(g: &Global, a: Args) -> Result<u8> {
-    let config = match g.open() {
+    let config = match Fork::open(&g.cwd()?) {
         Ok(f) => f.config,
         // Outside a repository the defaults still tell the user something.
         Err(e) if e.code == Code::Usage && e.message().starts_with("not a git repository") => {

@@ -285,6 +285,9 @@ impl Git {
 
     /// Resolve a revision to a commit id.
     pub fn commit_id(&self, rev: &str) -> Result<Oid> {
+        if let Some(id) = self.plain_name_commit(rev) {
+            return Ok(id);
+        }
         let obj = self
             .repo
             .revparse_single(rev)
@@ -293,6 +296,50 @@ impl Git {
             .peel_to_commit()
             .map_err(|_| Error::usage(format!("`{rev}` does not name a commit")))?;
         Ok(commit.id())
+    }
+
+    /// A plain name (`HEAD`, a branch, a tag, a full id) through the ref
+    /// table, in git's order (gitrevisions(7)): libgit2 parses the whole
+    /// packed-refs file to look one name up (2 ms over 20k tags, most of a
+    /// 3-commit `notes`). Anything else, or a name this cannot settle, is
+    /// left to libgit2, errors included.
+    fn plain_name_commit(&self, rev: &str) -> Option<Oid> {
+        let special = |b: u8| b"~^:@{}?*[\\ ".contains(&b) || b.is_ascii_control();
+        if rev.is_empty() || rev.bytes().any(special) || rev.contains("..") {
+            return None;
+        }
+        let peel = |id: Oid| {
+            let commit = self
+                .repo
+                .find_object(id, None)
+                .ok()?
+                .peel_to_commit()
+                .ok()?;
+            Some(commit.id())
+        };
+        if rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return peel(Oid::from_str(rev).ok()?);
+        }
+        let refs = self.refs()?;
+        if rev == "HEAD" {
+            // HEAD is the worktree's; detached, it is libgit2's to read.
+            let head = std::fs::read_to_string(self.git_dir().join("HEAD")).ok()?;
+            let target = head.strip_prefix("ref: ")?.trim_end();
+            return self.peel(refs.get(target)?);
+        }
+        // `$GIT_DIR/<name>` comes first (FETCH_HEAD, ORIG_HEAD, ...).
+        if self.git_dir().join(rev).exists() || self.repo.commondir().join(rev).exists() {
+            return None;
+        }
+        let full = [
+            format!("refs/{rev}"),
+            format!("refs/tags/{rev}"),
+            format!("refs/heads/{rev}"),
+            format!("refs/remotes/{rev}"),
+            format!("refs/remotes/{rev}/HEAD"),
+        ];
+        let found = full.iter().find_map(|name| refs.get(name))?;
+        self.peel(found)
     }
 
     pub fn local_branch(&self, name: &str) -> Option<Oid> {

@@ -22,7 +22,7 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
         carry: a.carry,
         no_fetch: a.no_fetch,
     };
-    let branch = feature::feature(&fork, &a.name, &opts)?;
+    let branch = feature::feature(fork, &a.name, &opts)?;
     if !g.quiet {
         eprintln!(
             "Switched to a new branch '{branch}' from {}",

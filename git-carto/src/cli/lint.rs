@@ -17,7 +17,7 @@ pub struct Args {
 
 pub fn run(g: &Global, a: Args) -> Result<u8> {
     let fork = g.open()?;
-    let report = lint::lint(&fork, a.range.as_deref())?;
+    let report = lint::lint(fork, a.range.as_deref())?;
     if a.json {
         print_json(&report)?;
     } else if !g.quiet || !report.ok {

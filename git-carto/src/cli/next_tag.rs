@@ -36,7 +36,7 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
         at: a.at,
         force: a.force,
     };
-    let next = next_tag::next_tag(&fork, &req, Some(&auto_bump::auto_bump))?;
+    let next = next_tag::next_tag(fork, &req, Some(&auto_bump::auto_bump))?;
     if let Some(w) = &next.warning {
         git_carto::term::output::write_stderr(&format!("warning: {w}\n"));
     }

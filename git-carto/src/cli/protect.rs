@@ -30,7 +30,7 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
     } else {
         protect::Mode::Show
     };
-    let report = protect::protect(&fork, &gh, mode)?;
+    let report = protect::protect(fork, &gh, mode)?;
     if a.json {
         print_json(&report)?;
     } else if !g.quiet || report.drift || !report.ci_ready {

@@ -20,7 +20,7 @@ pub struct Args {
 
 pub fn run(g: &Global, a: Args) -> Result<u8> {
     let fork = g.open()?;
-    let p = prune::prune(&fork, a.remote, a.dry_run)?;
+    let p = prune::prune(fork, a.remote, a.dry_run)?;
     if a.json {
         print_json(&p)?;
     } else if !g.quiet {

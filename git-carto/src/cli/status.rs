@@ -34,7 +34,7 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
                 .context(format!("fetching {upstream}"))?;
         }
     }
-    let s = status::status(&fork)?;
+    let s = status::status(fork)?;
     if a.json {
         print_json(&s)?;
     } else {

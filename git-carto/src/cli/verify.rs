@@ -17,7 +17,7 @@ pub struct Args {
 
 pub fn run(g: &Global, a: Args) -> Result<u8> {
     let fork = g.open()?;
-    let v = verify::verify_command(&fork, a.base.as_deref())?;
+    let v = verify::verify_command(fork, a.base.as_deref())?;
     if a.json {
         print_json(&v)?;
     } else {

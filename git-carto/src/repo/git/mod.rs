@@ -392,7 +392,10 @@ impl Git {
         if self.commit_graph().is_some_and(|g| g.has_generations()) {
             return self.reach(&[of])?.contains(ancestor);
         }
-        Ok(self.repo.graph_descendant_of(of, ancestor)?)
+        // libgit2 answers this with a merge-base walk: through the cached
+        // one, `sync`'s "is production already in?" and its merge base for
+        // the same pair cost one walk of a long history, not two.
+        Ok(self.merge_base(ancestor, of) == Some(ancestor))
     }
 
     /// Whether `tip` extends `ancestor` (equal or a descendant). Follows the

@@ -95,6 +95,11 @@ for g in $groups; do
       peak git-carto next-tag patch
       pair "next-tag vs git tag --merged HEAD (real-fork)" \
         -- git-carto next-tag patch -- git tag --merged HEAD
+      # The first run after a fetch moved a tip away, or in a fresh clone:
+      # nothing remembered in .git/carto/checked, every fork commit checked.
+      pair "next-tag, nothing remembered (real-fork)" --runs 15 \
+        --prepare "rm -f .git/carto/checked" \
+        -- git-carto next-tag patch -- git tag --merged HEAD
     )
     (
       cd "$fork_graph"

@@ -321,6 +321,22 @@ fn a_damaged_check_record_is_ignored_and_rewritten() {
     }
 }
 
+/// A remembered commit that is gone from the repository (a commit-tree
+/// experiment `git gc` pruned) is skipped, not an error.
+#[test]
+fn a_remembered_commit_gone_from_the_repository_is_skipped() {
+    let f = Fixture::new();
+    let w = &f.work;
+    f.carto(&["next-tag", "patch"]).ok();
+    let record = w.join(".git/carto/checked");
+    let mut text = std::fs::read_to_string(&record).unwrap();
+    text.push_str("commit 0123456789abcdef0123456789abcdef01234567\n");
+    std::fs::write(&record, text).unwrap();
+    f.commit_file(w, "carto_z.txt", "z\n", "fix: z");
+    let out = f.carto(&["next-tag", "patch"]).ok();
+    assert_eq!(out.stdout.trim(), "carto-v1.75.2-0.1.1");
+}
+
 /// A sync merged into production the way a pull request merges it (a merge
 /// commit whose second parent is the sync merge, itself over the mirror):
 /// that is no upstream history merged by hand.

@@ -47,7 +47,12 @@ impl Checked {
     /// every recorded commit when every recorded tip is still reached, else
     /// nothing.
     pub fn load(git: &Git, tips: &[Oid]) -> Result<Checked> {
-        let recorded = Self::read(git);
+        let mut recorded = Self::read(git);
+        // A commit checked once and pruned since (a `--at` experiment that
+        // `git gc` removed) cannot bound a walk.
+        recorded
+            .commits
+            .retain(|c| git.repo.find_commit(*c).is_ok());
         if recorded.commits.is_empty() {
             return Ok(Checked::default());
         }

@@ -234,3 +234,21 @@ fn continue_refuses_conflict_markers_then_commits_with_the_choices_recorded() {
             != 0
     );
 }
+
+/// With `rerere.enabled`, a resolution git remembers is replayed into the
+/// working tree when the same conflict comes back, as `git merge` does.
+#[test]
+fn a_resolution_git_remembers_is_replayed() {
+    let f = sync_support::one_conflict();
+    let w = &f.work;
+    f.git(w, &["config", "rerere.enabled", "true"]);
+    f.carto(&["sync", "--no-push"]).fails(1);
+    f.write(w, "c.txt", "settled by hand\n");
+    f.git(w, &["rerere"]);
+    f.carto(&["sync", "--abort"]).ok();
+    f.carto(&["sync", "--no-push"]).fails(1);
+    assert_eq!(
+        std::fs::read_to_string(w.join("c.txt")).unwrap(),
+        "settled by hand\n"
+    );
+}

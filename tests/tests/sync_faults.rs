@@ -194,22 +194,28 @@ fn a_commit_made_during_a_stopped_sync_survives_abort() {
     assert!(!in_progress(&f));
 }
 
+/// The merge is laid into the working tree by `read-tree` (git's single
+/// merge base known, so no `git merge` walks the history again for it). A
+/// `read-tree` that wrote the index and files and then died, or one that
+/// failed first, leaves nothing behind.
 #[test]
 fn a_merge_that_dies_half_way_is_rolled_back_whole() {
     let f = one_conflict();
     let fault = FaultGit::install(&f);
     let before = snapshot(&f);
-    let out = fault
-        .carto(&f, Some(("merge", 1, Mode::Half)), &["sync", "--no-push"])
-        .fails(1);
-    assert!(out.stderr.contains("No space left"), "{}", out.stderr);
-    assert!(
-        !out.stderr.contains("undoing the sync failed"),
-        "{}",
-        out.stderr
-    );
-    assert!(!in_progress(&f));
-    assert_eq!(snapshot(&f), before);
+    for mode in [Mode::After, Mode::Fail] {
+        let out = fault
+            .carto(&f, Some(("read-tree", 1, mode)), &["sync", "--no-push"])
+            .fails(1);
+        assert!(out.stderr.contains("injected failure"), "{}", out.stderr);
+        assert!(
+            !out.stderr.contains("undoing the sync failed"),
+            "{}",
+            out.stderr
+        );
+        assert!(!in_progress(&f), "{mode:?}");
+        assert_eq!(snapshot(&f), before, "{mode:?}");
+    }
 }
 
 #[test]
@@ -265,6 +271,11 @@ fn sync_survives_a_fault_at_every_git_step() {
         ("update-ref", Mode::Fail),
         ("merge", Mode::Fail),
         ("merge", Mode::Half),
+        ("symbolic-ref", Mode::Fail),
+        ("symbolic-ref", Mode::After),
+        ("read-tree", Mode::Fail),
+        ("read-tree", Mode::After),
+        ("update-index", Mode::After),
         ("commit", Mode::Fail),
         ("commit", Mode::After),
         ("commit", Mode::Kill),

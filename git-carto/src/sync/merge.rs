@@ -168,5 +168,18 @@ fn stage(git: &Git, merged: &InMemory, theirs: Oid, message: &str) -> Result<()>
     std::fs::write(dir.join("MERGE_HEAD"), format!("{theirs}\n"))?;
     std::fs::write(dir.join("MERGE_MODE"), "no-ff")?;
     std::fs::write(dir.join("MERGE_MSG"), message)?;
+    if !merged.stages.is_empty() && rerere_enabled(git) {
+        // What `git merge` does on conflicts: record them, and replay the
+        // resolutions git remembers. Its failure is a warning there too.
+        let _ = git.run_status(&["rerere"]);
+    }
     Ok(())
+}
+
+/// git's rule: `rerere.enabled`, or when unset, an `rr-cache` directory.
+fn rerere_enabled(git: &Git) -> bool {
+    match git.repo.config().and_then(|c| c.get_bool("rerere.enabled")) {
+        Ok(on) => on,
+        Err(_) => git.repo.commondir().join("rr-cache").is_dir(),
+    }
 }

@@ -32,7 +32,7 @@ pub struct Git {
     /// Merge bases already computed: history never changes under a commit,
     /// and a sync asks for the same pair from several places (each a walk
     /// of the whole history without a commit-graph).
-    merge_bases: RefCell<std::collections::HashMap<(Oid, Oid), Option<Oid>>>,
+    merge_bases: RefCell<std::collections::HashMap<(Oid, Oid), Vec<Oid>>>,
 }
 
 /// Output of a git CLI call.
@@ -518,15 +518,25 @@ impl Git {
         self.repo.head().ok().and_then(|h| h.target())
     }
 
-    /// The best common ancestor of two commits, if they share history.
+    /// The best common ancestor of two commits, if they share history
+    /// (the first of [`Git::merge_bases`], as libgit2 and git choose it).
     pub fn merge_base(&self, a: Oid, b: Oid) -> Option<Oid> {
+        self.merge_bases(a, b).first().copied()
+    }
+
+    /// Every best common ancestor: more than one after criss-cross merges,
+    /// where `git merge` merges the bases first. One walk per pair.
+    pub fn merge_bases(&self, a: Oid, b: Oid) -> Vec<Oid> {
         let key = (a.min(b), a.max(b));
         if let Some(known) = self.merge_bases.borrow().get(&key) {
-            return *known;
+            return known.clone();
         }
-        let base = self.repo.merge_base(a, b).ok();
-        self.merge_bases.borrow_mut().insert(key, base);
-        base
+        let bases = match self.repo.merge_bases(a, b) {
+            Ok(found) => found.iter().copied().collect(),
+            Err(_) => Vec::new(),
+        };
+        self.merge_bases.borrow_mut().insert(key, bases.clone());
+        bases
     }
 }
 

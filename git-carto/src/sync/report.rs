@@ -112,12 +112,8 @@ pub fn build(
 ) -> Result<Audit> {
     let repo = &fork.git.repo;
     let sides = &state.sides;
-    let count = |push: Oid, hide: Oid| -> Result<usize> {
-        let mut w = repo.revwalk()?;
-        w.push(push)?;
-        w.hide(hide)?;
-        Ok(w.count())
-    };
+    // Both counts from one walk (two revwalks walked the history twice).
+    let (fork_commits, upstream_commits) = fork.git.ahead_behind(sides.fork, sides.upstream)?;
     let result_tree = match merge_commit {
         Some(c) => Some(repo.find_commit(c)?.tree()?),
         None => None,
@@ -137,8 +133,8 @@ pub fn build(
         }
     };
     let mut counts = Counts {
-        upstream_commits: count(sides.upstream, sides.fork)?,
-        fork_commits: count(sides.fork, sides.upstream)?,
+        upstream_commits,
+        fork_commits,
         files_changed,
         conflicted: state.conflicts.len(),
         ..Counts::default()

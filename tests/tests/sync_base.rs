@@ -167,6 +167,27 @@ fn a_squash_merged_sync_is_the_base_and_customizations_go_to_a_person() {
         .contains("Carto-Upstream: v1.2.0-stable"));
 }
 
+/// With a commit-graph (as `git gc` and `fetch.writeCommitGraph` write it),
+/// merge bases and the `Carto-Upstream:` search go through git, which reads
+/// the graph: the same recorded base, the same single true conflict.
+#[test]
+fn with_a_commit_graph_the_recorded_base_is_found_the_same_way() {
+    let f = squash_history();
+    let w = &f.work;
+    f.carto(&["sync", "--no-push"]).ok();
+    let message = f.git(w, &["log", "-1", "--format=%B", "upstream-sync/v1.1.0"]);
+    squash_merge_the_sync(&f, &message);
+    release_120(&f);
+    f.git(w, &["fetch", "--quiet", "upstream", "--tags"]);
+    f.git(w, &["commit-graph", "write", "--reachable"]);
+    assert!(w.join(".git/objects/info/commit-graph").exists());
+    let out = f.carto(&["sync", "--no-push", "--json"]).fails(1).json();
+    assert_eq!(out["base"]["reason"], "recorded", "{out}");
+    assert_eq!(out["base"]["label"], "v1.1.0-stable", "{out}");
+    let unmerged = f.git(w, &["diff", "--name-only", "--diff-filter=U"]);
+    assert_eq!(unmerged, "litellm/custom.py");
+}
+
 #[test]
 fn closest_tree_base_upstream_force_and_an_explicit_base() {
     let f = squash_history();

@@ -326,6 +326,19 @@ impl Git {
 
     /// (ahead, behind) of `local` against `upstream`.
     pub fn ahead_behind(&self, local: Oid, upstream: Oid) -> Result<(usize, usize)> {
+        // With a commit-graph git's count reads the graph; libgit2 would
+        // parse every commit object of a long history.
+        if self.commit_graph().is_some() {
+            let range = format!("{local}...{upstream}");
+            if let Ok((true, out)) =
+                self.run_status(&["rev-list", "--left-right", "--count", &range])
+            {
+                let mut n = out.stdout.split_whitespace().map(str::parse::<usize>);
+                if let (Some(Ok(ahead)), Some(Ok(behind))) = (n.next(), n.next()) {
+                    return Ok((ahead, behind));
+                }
+            }
+        }
         Ok(self.repo.graph_ahead_behind(local, upstream)?)
     }
 
@@ -531,12 +544,35 @@ impl Git {
         if let Some(known) = self.merge_bases.borrow().get(&key) {
             return known.clone();
         }
-        let bases = match self.repo.merge_bases(a, b) {
-            Ok(found) => found.iter().copied().collect(),
-            Err(_) => Vec::new(),
-        };
+        let bases =
+            self.merge_bases_by_git(a, b)
+                .unwrap_or_else(|| match self.repo.merge_bases(a, b) {
+                    Ok(found) => found.iter().copied().collect(),
+                    Err(_) => Vec::new(),
+                });
         self.merge_bases.borrow_mut().insert(key, bases.clone());
         bases
+    }
+
+    /// With a commit-graph, git's own `merge-base` bounds its walk by
+    /// generation numbers, which libgit2 does not read: 15 ms against 190 ms
+    /// on the 32k-commit real-fork shape. `None` without a graph (libgit2's
+    /// walk in process is then the cheaper) or when git cannot answer.
+    fn merge_bases_by_git(&self, a: Oid, b: Oid) -> Option<Vec<Oid>> {
+        self.commit_graph()?;
+        let (a, b) = (a.to_string(), b.to_string());
+        let (ok, out) = self.run_status(&["merge-base", "--all", &a, &b]).ok()?;
+        // Exit 1 and nothing said: no common ancestor.
+        let no_base = out.stdout.trim().is_empty() && out.stderr.trim().is_empty();
+        if !ok && !no_base {
+            return None;
+        }
+        Some(
+            out.stdout
+                .lines()
+                .filter_map(|l| Oid::from_str(l.trim()).ok())
+                .collect(),
+        )
     }
 }
 

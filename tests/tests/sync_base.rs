@@ -82,6 +82,20 @@ fn release_120(f: &Fixture) {
     f.git(&f.work, &["fetch", "--quiet", "--tags", "upstream"]);
 }
 
+/// The squash fixture after its 1.1.0 sync was squash-merged into
+/// production (trailer kept) and upstream released 1.2.0: a recorded base.
+fn squashed_sync_then_120() -> Fixture {
+    let f = squash_history();
+    f.carto(&["sync", "--no-push"]).ok();
+    let message = f.git(
+        &f.work,
+        &["log", "-1", "--format=%B", "upstream-sync/v1.1.0"],
+    );
+    squash_merge_the_sync(&f, &message);
+    release_120(&f);
+    f
+}
+
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
@@ -172,12 +186,8 @@ fn a_squash_merged_sync_is_the_base_and_customizations_go_to_a_person() {
 /// the graph: the same recorded base, the same single true conflict.
 #[test]
 fn with_a_commit_graph_the_recorded_base_is_found_the_same_way() {
-    let f = squash_history();
+    let f = squashed_sync_then_120();
     let w = &f.work;
-    f.carto(&["sync", "--no-push"]).ok();
-    let message = f.git(w, &["log", "-1", "--format=%B", "upstream-sync/v1.1.0"]);
-    squash_merge_the_sync(&f, &message);
-    release_120(&f);
     f.git(w, &["fetch", "--quiet", "upstream", "--tags"]);
     f.git(w, &["commit-graph", "write", "--reachable"]);
     assert!(w.join(".git/objects/info/commit-graph").exists());
@@ -478,13 +488,9 @@ fn a_forecast_at_a_pull_requests_head_names_the_paths_it_makes_conflict() {
 #[test]
 fn the_one_checkout_merge_path_survives_a_fault_at_each_step() {
     use carto_tests::fault::{FaultGit, Mode};
-    let f = squash_history();
-    let w = &f.work;
     // The 1.1.0 sync squash-merged: 1.2.0 then has a recorded base.
-    f.carto(&["sync", "--no-push"]).ok();
-    let message = f.git(w, &["log", "-1", "--format=%B", "upstream-sync/v1.1.0"]);
-    squash_merge_the_sync(&f, &message);
-    release_120(&f);
+    let f = squashed_sync_then_120();
+    let w = &f.work;
     let before = snapshot(&f);
     let fault = FaultGit::install(&f);
     for (sub, nth, mode) in [

@@ -6,13 +6,15 @@ msg="$dir/msg.txt"
 printf 'fix(proxy): handle empty bodies\n\nBody text.\n\nSigned-off-by: A <a@example.com>\n' > "$msg"
 hf --export-json "$out/hook.json" \
   -n "git rev-parse HEAD" "git rev-parse HEAD" \
-  -n "hook commit-msg" "git-carto hook commit-msg $msg"
+  -n "hook commit-msg" "git-carto hook commit-msg $msg" \
+  -n "git-carto-commit-msg" "git-carto-commit-msg $msg"
 ratio "$out/hook.json" "hook commit-msg" "git rev-parse HEAD"
+ratio "$out/hook.json" "git-carto-commit-msg" "git rev-parse HEAD"
 peak git-carto hook commit-msg "$msg"
 
 # git commit with and without the installed hooks, in a shared clone so the
 # benchmark repository itself is left alone: the hooks as `git carto hooks
-# install` writes them (commit-msg a link to the binary), and the shell shim
+# install` writes them (commit-msg a link to git-carto-commit-msg), and the shell shim
 # as people copy it by hand.
 clone="$dir/commit-clone"
 [ -d "$clone" ] || git clone --quiet --shared "$repo" "$clone"

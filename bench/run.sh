@@ -15,7 +15,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 command -v hyperfine >/dev/null || { echo "bench/run.sh needs hyperfine: apt-get install hyperfine" >&2; exit 2; }
 cd "$root"
-cargo build --release --quiet -p git-carto -p carto-tests --bin git-carto --bin carto-gen
+cargo build --release --quiet -p git-carto -p carto-tests --bin git-carto --bin git-carto-commit-msg --bin carto-gen
 bin="$root/target/release"
 export PATH="$bin:$PATH"
 dir=${BENCH_DIR:-/tmp/carto-bench}

@@ -51,12 +51,14 @@ enum Command {
 
 fn main() -> ExitCode {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    // An installed commit-msg hook is a link to this binary (see cli/hook.rs).
-    let result = match cli::hook::installed_as(&argv) {
-        Some(args) => args.and_then(|a| cli::hook::run(&cli::Global::default(), a)),
-        None => run(Cli::parse_from(argv)),
-    };
-    match result {
+    // A commit-msg hook installed before `git-carto-commit-msg` existed (or
+    // without it) is a link to this binary: see guard/hooks.rs.
+    if argv.first().map(|a| std::path::Path::new(a).file_name())
+        == Some(Some("commit-msg".as_ref()))
+    {
+        return ExitCode::from(git_carto::guard::hooks::run_linked_commit_msg(&argv[1..]));
+    }
+    match run(Cli::parse_from(argv)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             git_carto::term::output::write_stderr(&format!(

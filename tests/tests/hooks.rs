@@ -48,9 +48,67 @@ fn remote_ref(f: &Fixture, name: &str) -> String {
     f.git(&f.origin, &["rev-parse", name])
 }
 
-/// The git-carto binary the tests run (what `hooks install` links to).
+/// What `hooks install` links commit-msg to: the hook binary built beside
+/// the git-carto the tests run.
 fn binary() -> std::path::PathBuf {
-    std::fs::canonicalize(carto_tests::bin_dir().join("git-carto")).unwrap()
+    std::fs::canonicalize(carto_tests::bin_dir().join("git-carto-commit-msg")).unwrap()
+}
+
+#[test]
+fn a_link_to_git_carto_itself_still_checks_and_install_moves_it_to_the_hook_binary() {
+    let f = Fixture::new();
+    let hooks = f.work.join(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    let link = hooks.join("commit-msg");
+    // What an earlier version installed.
+    let carto = carto_tests::bin_dir().join("git-carto");
+    std::os::unix::fs::symlink(&carto, &link).unwrap();
+    let out = commit(&f, &f.work, "not conventional").fails(1);
+    assert!(
+        out.stderr.contains("commit message rejected"),
+        "{}",
+        out.stderr
+    );
+    let j = f.carto(&["hooks", "status", "--json"]).ok().json();
+    assert_eq!(j["hooks"][0]["state"], "outdated");
+    let out = f.carto(&["hooks", "install"]).ok();
+    assert!(out.stdout.contains("commit-msg  updated"), "{}", out.stdout);
+    assert_eq!(std::fs::canonicalize(&link).unwrap(), binary());
+    let out = commit(&f, &f.work, "still not conventional").fails(1);
+    assert!(
+        out.stderr.contains("commit message rejected"),
+        "{}",
+        out.stderr
+    );
+    commit(&f, &f.work, "feat: one file").ok();
+
+    // A git-carto installed without the hook binary links commit-msg to itself.
+    let alone = f.path("alone");
+    std::fs::create_dir_all(&alone).unwrap();
+    let lone = alone.join("git-carto");
+    std::fs::hard_link(&carto, &lone)
+        .or_else(|_| std::fs::copy(&carto, &lone).map(drop))
+        .unwrap();
+    std::fs::remove_file(&link).unwrap();
+    let out = Run::from_output(
+        f.command(lone.to_str().unwrap(), &f.work)
+            .args(["hooks", "install"])
+            .output()
+            .unwrap(),
+    )
+    .ok();
+    assert!(
+        out.stdout.contains("commit-msg  installed"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(std::fs::read_link(&link).unwrap(), lone);
+    let out = commit(&f, &f.work, "not conventional either").fails(1);
+    assert!(
+        out.stderr.contains("commit message rejected"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

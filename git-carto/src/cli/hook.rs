@@ -1,5 +1,4 @@
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use git_carto::error::{Error, Result};
 use git_carto::guard::{hooks, pre_push};
@@ -29,24 +28,6 @@ enum Name {
     },
 }
 
-/// Started as an installed hook: `hooks install` links `<hooks>/commit-msg`
-/// to this binary, and git starts it by that name with the hook's own
-/// arguments (no options to parse).
-pub fn installed_as(argv: &[OsString]) -> Option<Result<Args>> {
-    let name = Path::new(argv.first()?).file_name()?;
-    if name != "commit-msg" {
-        return None;
-    }
-    Some(match &argv[1..] {
-        [file] => Ok(Args {
-            hook: Name::CommitMsg { file: file.into() },
-        }),
-        _ => Err(Error::usage(
-            "usage: commit-msg <file> (git's commit-msg hook, a link to git-carto)",
-        )),
-    })
-}
-
 pub fn run(g: &Global, a: Args) -> Result<u8> {
     let dir = g.cwd()?;
     let outcome = match a.hook {
@@ -68,11 +49,8 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
             hooks::pre_push(&dir, &remote, &url, input.as_bytes())?
         }
     };
-    if let Some(m) = outcome.message {
-        git_carto::term::output::write_stderr(&format!(
-            "{m}{}",
-            if m.ends_with('\n') { "" } else { "\n" }
-        ));
+    if let Some(m) = &outcome.message {
+        hooks::outcome_message(m);
     }
     Ok(outcome.code)
 }

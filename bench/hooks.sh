@@ -18,8 +18,11 @@ peak git-carto hook commit-msg "$msg"
 # as people copy it by hand.
 clone="$dir/commit-clone"
 [ -d "$clone" ] || git clone --quiet --shared "$repo" "$clone"
-rm -rf "$dir/no-hooks" "$dir/with-hooks" "$dir/shim-hooks"
-mkdir -p "$dir/no-hooks" "$dir/shim-hooks"
+rm -rf "$dir/no-hooks" "$dir/with-hooks" "$dir/shim-hooks" "$dir/true-hooks"
+mkdir -p "$dir/no-hooks" "$dir/shim-hooks" "$dir/true-hooks"
+# The floor any hook pays: git forks itself and execs the hook even when it
+# does nothing (/bin/true).
+ln -s "$(command -v true)" "$dir/true-hooks/commit-msg"
 cp "$root/hooks/commit-msg" "$dir/shim-hooks/commit-msg"
 chmod +x "$dir/shim-hooks/commit-msg"
 (
@@ -36,6 +39,12 @@ chmod +x "$dir/shim-hooks/commit-msg"
   pair "git commit with the hook vs none (generated)" --runs 40 \
     -- git -c core.hooksPath="$dir/with-hooks" commit -q --allow-empty -m 'fix: bench' \
     -- git -c core.hooksPath="$dir/no-hooks" commit -q --allow-empty -m 'fix: bench'
+  pair "git commit, /bin/true as the hook vs none (generated)" --runs 40 \
+    -- git -c core.hooksPath="$dir/true-hooks" commit -q --allow-empty -m 'fix: bench' \
+    -- git -c core.hooksPath="$dir/no-hooks" commit -q --allow-empty -m 'fix: bench'
+  pair "git commit, the hook vs /bin/true as the hook (generated)" --runs 40 \
+    -- git -c core.hooksPath="$dir/with-hooks" commit -q --allow-empty -m 'fix: bench' \
+    -- git -c core.hooksPath="$dir/true-hooks" commit -q --allow-empty -m 'fix: bench'
   git reset -q --hard "$(git rev-parse origin/HEAD)"
 )
 

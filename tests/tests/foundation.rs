@@ -516,3 +516,29 @@ fn packed_and_loose_tags_are_read_like_git_reads_them() {
         "carto-v1.77.4-0.1.0\n"
     );
 }
+
+#[test]
+fn one_packed_ref_that_is_not_utf8_hides_no_other() {
+    let f = Fixture::new();
+    f.git(&f.work, &["tag", "carto-v1.75.2-0.1.4", "HEAD~1"]);
+    f.git(&f.work, &["pack-refs", "--all"]);
+    assert_eq!(f.carto(&["next-tag"]).ok().stdout, "carto-v1.75.2-0.1.5\n");
+    // git takes any byte above 0x7f in a ref name: a tag named in Latin-1,
+    // last in the sorted file.
+    let packed = f.work.join(".git/packed-refs");
+    let mut text = std::fs::read(&packed).unwrap();
+    let head = f.git(&f.work, &["rev-parse", "HEAD"]);
+    text.extend_from_slice(format!("{head} refs/tags/zz-caf").as_bytes());
+    text.extend_from_slice(b"\xe9\n");
+    std::fs::write(&packed, text).unwrap();
+    let listed = f.run_git(&f.work, &["for-each-ref", "refs/tags/zz-*"]).ok();
+    assert!(
+        listed.stdout.contains("refs/tags/zz-caf"),
+        "{}",
+        listed.stdout
+    );
+    // Before, the whole file was dropped: no release tags, so 0.1.0 again.
+    assert_eq!(f.carto(&["next-tag"]).ok().stdout, "carto-v1.75.2-0.1.5\n");
+    let j = f.carto(&["status", "--json"]).ok().json();
+    assert_eq!(j["release"]["last"], "carto-v1.75.2-0.1.4", "{j}");
+}

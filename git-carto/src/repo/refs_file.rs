@@ -27,6 +27,22 @@ enum Entry {
     Symbolic(String),
 }
 
+/// The mapped packed-refs file, if there is one.
+#[derive(Default)]
+struct Packed(Option<filebuffer::FileBuffer>);
+
+impl Packed {
+    fn bytes(&self) -> &[u8] {
+        self.0.as_deref().unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Packed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "packed-refs ({} bytes)", self.bytes().len())
+    }
+}
+
 /// How a packed record peels.
 #[derive(Debug, Clone, Copy)]
 enum Peel {
@@ -53,8 +69,10 @@ enum Record {
 /// by full name.
 #[derive(Debug, Default)]
 pub struct Refs {
-    /// The packed-refs file as read; packed records point into it.
-    packed: String,
+    /// The packed-refs file, mapped as git maps it; packed records point
+    /// into it. git replaces the file by renaming a new one over it, never
+    /// writes into it, so the mapping stays what was read.
+    packed: Packed,
     /// Loose refs by full name.
     loose: Vec<(String, Entry)>,
     /// Every ref, sorted by name, loose files overriding packed records.
@@ -67,18 +85,20 @@ impl Refs {
         if common_dir.join("reftable").exists() {
             return None;
         }
-        let packed = std::fs::read(common_dir.join("packed-refs"))
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .unwrap_or_default();
+        let packed = match filebuffer::FileBuffer::open(common_dir.join("packed-refs")) {
+            Ok(map) => Packed(Some(map)),
+            Err(_) => Packed(None),
+        };
         let mut refs = Refs {
             packed,
             ..Refs::default()
         };
-        let header = refs.packed.lines().next().unwrap_or_default();
-        let fully_peeled = header.starts_with('#') && header.contains(" fully-peeled");
-        let sorted = header.starts_with('#') && header.contains(" sorted");
-        let mut records = parse_packed(refs.packed.as_bytes(), fully_peeled);
+        let text = refs.packed.bytes();
+        let header = text.split(|b| *b == b'\n').next().unwrap_or_default();
+        let has = |word: &[u8]| header.windows(word.len()).any(|w| w == word);
+        let fully_peeled = header.starts_with(b"#") && has(b" fully-peeled");
+        let sorted = header.starts_with(b"#") && has(b" sorted");
+        let mut records = parse_packed(text, fully_peeled);
         if !sorted {
             records.sort_by(|a, b| refs.name(a).cmp(refs.name(b)));
         }
@@ -110,7 +130,10 @@ impl Refs {
 
     fn name(&self, r: &Record) -> &str {
         match *r {
-            Record::Packed { name: (a, b), .. } => &self.packed[a as usize..b as usize],
+            // Names were checked to be UTF-8 when parsed.
+            Record::Packed { name: (a, b), .. } => {
+                std::str::from_utf8(&self.packed.bytes()[a as usize..b as usize]).unwrap_or("")
+            }
             Record::Loose(i) => &self.loose[i as usize].0,
         }
     }
@@ -118,7 +141,7 @@ impl Refs {
     fn entry(&self, r: &Record) -> Option<Entry> {
         match *r {
             Record::Packed { target, peel, .. } => {
-                let oid = |at: u32| hex_oid(&self.packed.as_bytes()[at as usize..]);
+                let oid = |at: u32| hex_oid(&self.packed.bytes()[at as usize..]);
                 let target = oid(target)?;
                 let peeled = match peel {
                     Peel::Line(at) => oid(at),
@@ -211,6 +234,9 @@ fn parse_packed(text: &[u8], fully_peeled: bool) -> Vec<Record> {
         }
         last_was_tag = false;
         if line.len() < 42 || line[40] != b' ' {
+            continue;
+        }
+        if std::str::from_utf8(&line[41..]).is_err() {
             continue;
         }
         let is_tag = line[41..].starts_with(b"refs/tags/");

@@ -62,6 +62,12 @@ fi
   pair "sync vs git merge (real-fork, $n conflicts)" --runs 10 --warmup 1 --prepare "$prep" \
     -- git-carto sync --no-push --no-interactive -- git merge --no-edit v1.100.2
   eval "$prep"
+  # What the wiki does by hand, which is what sync replaces: both fetches,
+  # then the merge. A sync fetches before it merges; `git merge` alone does not.
+  by_hand="git fetch --quiet --tags upstream && git fetch --quiet origin && git merge --no-edit v1.100.2"
+  pair "sync vs fetch both + git merge (real-fork, $n conflicts)" --runs 10 --warmup 1 \
+    --prepare "$prep" -- git-carto sync --no-push --no-interactive -- sh -c "$by_hand"
+  eval "$prep"
   # The same with a commit-graph (`git carto doctor`'s advice): git's walks
   # read it, and carto asks git for its merge bases and counts then.
   graph="$fs/work-graph"
@@ -74,6 +80,9 @@ fi
     eval "$prep"
     pair "sync vs git merge (real-fork, $n conflicts, commit-graph)" --runs 10 --warmup 1 \
       --prepare "$prep" -- git-carto sync --no-push --no-interactive -- git merge --no-edit v1.100.2
+    eval "$prep"
+    pair "sync vs fetch both + git merge (real-fork, $n conflicts, commit-graph)" --runs 10 \
+      --warmup 1 --prepare "$prep" -- git-carto sync --no-push --no-interactive -- sh -c "$by_hand"
     eval "$prep"
   )
   git-carto sync --no-push --no-interactive --json > "$out/fork-sync.json" 2>"$out/fork-sync.err" || true

@@ -60,13 +60,7 @@ fn main() -> ExitCode {
     }
     match run(Cli::parse_from(argv)) {
         Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            git_carto::term::output::write_stderr(&format!(
-                "error: {}\n",
-                git_carto::term::redact::redact(&e.to_string())
-            ));
-            ExitCode::from(e.code.exit_code() as u8)
-        }
+        Err(e) => ExitCode::from(git_carto::term::output::report_error(&e)),
     }
 }
 

@@ -54,13 +54,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse_from(args);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            git_carto::term::output::write_stderr(&format!(
-                "error: {}\n",
-                git_carto::term::redact::redact(&e.to_string())
-            ));
-            ExitCode::from(e.code.exit_code() as u8)
-        }
+        Err(e) => ExitCode::from(git_carto::term::output::report_error(&e)),
     }
 }
 

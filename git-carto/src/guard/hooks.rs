@@ -29,7 +29,6 @@ use crate::guard::commit_msg::{self, Origin, Rules};
 use crate::repo::config::Config;
 use crate::repo::git::Git;
 use crate::term::output;
-use crate::term::redact::redact;
 
 /// The hooks git carto installs.
 pub const HOOKS: &[&str] = &["commit-msg", "pre-push"];
@@ -493,10 +492,7 @@ pub fn run_linked_commit_msg(args: &[OsString]) -> u8 {
             }
             outcome.code
         }
-        Err(e) => {
-            output::write_stderr(&format!("error: {}\n", redact(&e.to_string())));
-            e.code.exit_code() as u8
-        }
+        Err(e) => output::report_error(&e),
     }
 }
 

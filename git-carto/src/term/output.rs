@@ -135,6 +135,16 @@ pub fn write_stderr(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
+/// How a binary ends on an error: `error: <message>` on stderr, secrets
+/// redacted, and the exit code of the error's kind to return from `main`.
+pub fn report_error(e: &Error) -> u8 {
+    write_stderr(&format!(
+        "error: {}\n",
+        crate::term::redact::redact(&e.to_string())
+    ));
+    e.code.exit_code() as u8
+}
+
 /// `print!` that cannot panic: see [`write_stdout`].
 #[macro_export]
 macro_rules! out {

@@ -1,9 +1,11 @@
 //! `git carto status`: the fork at a glance (DESIGN 4).
 
+use git2::Oid;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::repo::fork::Fork;
+use crate::repo::fork::{Fork, StableTag};
+use crate::repo::memo;
 use crate::term::output::Style;
 
 #[derive(Debug, Serialize)]
@@ -123,7 +125,7 @@ pub fn status(fork: &Fork) -> Result<Status> {
         fork_commits: Vec::new(),
     };
     if let Some(tip) = mirror_tip {
-        let version = fork.upstream_of(tip, &stable)?;
+        let (version, commits) = mirror_history(fork, tip, &stable, &tips)?;
         let mut newer: Vec<_> = stable
             .iter()
             .filter(|t| version.as_ref().is_none_or(|v| t.version > v.version))
@@ -132,7 +134,6 @@ pub fn status(fork: &Fork) -> Result<Status> {
         newer.dedup();
         mirror.releases_behind = newer.len();
         mirror.upstream_version = version.map(|v| v.version.to_string());
-        let commits = fork.fork_commits(tip, &[], &tips)?;
         crate::repo::upstream_refs::require_not_older(fork, &commits)?;
         mirror.fork_commits = commit_refs(fork, commits)?;
     }
@@ -209,6 +210,55 @@ pub fn status(fork: &Fork) -> Result<Status> {
         unparsed_release_tags: releases.unparsed,
         sync,
     })
+}
+
+/// The mirror's upstream version and the fork commits on it. Both depend
+/// only on the mirror's tip, the stable tags and upstream's tips, which move
+/// when someone fetches, and without a commit-graph they cost half of
+/// `status` (hundreds of commit reads on the real-fork shape): so they are
+/// remembered under exactly those inputs ([`memo`]).
+fn mirror_history(
+    fork: &Fork,
+    tip: Oid,
+    stable: &[StableTag],
+    tips: &[Oid],
+) -> Result<(Option<StableTag>, Vec<Oid>)> {
+    const MEMO: &str = "mirror";
+    let git = &fork.git;
+    let mut key = memo::Key::new(git, MEMO);
+    key.id(Some(tip));
+    for t in stable {
+        key.text(&t.name).id(git.tag_commit(&t.name));
+    }
+    for &t in tips {
+        key.id(Some(t));
+    }
+    if let Some(found) = memo::recall(git, MEMO, &key).and_then(|l| parse_mirror(&l, stable)) {
+        return Ok(found);
+    }
+    let version = fork.upstream_of(tip, stable)?;
+    let commits = fork.fork_commits(tip, &[], tips)?;
+    let mut lines = vec![format!(
+        "version {}",
+        version.as_ref().map_or("-", |v| v.name.as_str())
+    )];
+    lines.extend(commits.iter().map(|c| format!("commit {c}")));
+    memo::remember(git, MEMO, &key, &lines);
+    Ok((version, commits))
+}
+
+/// [`mirror_history`]'s remembered lines; `None` when they do not read back.
+fn parse_mirror(lines: &[String], stable: &[StableTag]) -> Option<(Option<StableTag>, Vec<Oid>)> {
+    let (first, rest) = lines.split_first()?;
+    let version = match first.strip_prefix("version ")? {
+        "-" => None,
+        name => Some(stable.iter().find(|t| t.name == name)?.clone()),
+    };
+    let commits = rest
+        .iter()
+        .map(|l| Oid::from_str(l.strip_prefix("commit ")?).ok())
+        .collect::<Option<Vec<_>>>()?;
+    Some((version, commits))
 }
 
 fn commit_refs(fork: &Fork, ids: Vec<git2::Oid>) -> Result<Vec<CommitRef>> {

@@ -121,18 +121,6 @@ impl Checked {
             text.push_str(&format!("commit {c}\n"));
         }
         let path = Self::path(git);
-        let _ = write_atomically(&path, &text);
+        let _ = crate::repo::memo::write_atomically(&path, &text);
     }
-}
-
-/// Write through a temporary file and a rename, so a reader (another
-/// command at the same moment) sees the old file or the new one, whole.
-fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(path);
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!("checked.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }

@@ -10,6 +10,7 @@ pub mod format;
 pub mod git;
 pub mod glob;
 pub mod history;
+pub mod memo;
 pub mod next_tag;
 pub mod refs_file;
 pub mod tag;

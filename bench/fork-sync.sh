@@ -46,6 +46,13 @@ if [ ! -d "$fs/work" ]; then
   git -C "$fs/work" branch --quiet main origin/main
   unset GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
 fi
+# Keep the shapes: every run leaves loose objects, and once there are enough
+# `git gc --auto` (after a fetch or a merge) packs them and writes a
+# commit-graph into the clone measured without one.
+for d in "$fs/work" "$fs/work-graph"; do
+  [ -d "$d" ] && git -C "$d" config gc.auto 0 && git -C "$d" config maintenance.auto false
+done
+rm -rf "$fs/work/.git/objects/info/commit-graph" "$fs/work/.git/objects/info/commit-graphs"
 (
   cd "$fs/work" || exit
   prod=$(git rev-parse refs/remotes/origin/carto/main)

@@ -589,3 +589,22 @@ fn xtask_release_survives_a_fault_at_every_git_step_and_resumes() {
         }
     }
 }
+
+/// The fetches run on a thread of their own while the history is read: a
+/// remote that cannot be fetched still stops the sync before anything moves,
+/// naming the remote.
+#[test]
+fn a_remote_that_cannot_be_fetched_stops_the_sync_and_is_named() {
+    for (remote, said) in [
+        ("upstream", "fetching tags from `upstream`"),
+        ("origin", "fetching `origin`"),
+    ] {
+        let f = Fixture::new();
+        let gone = format!("file://{}/gone.git", f.root.path().display());
+        f.git(&f.work, &["remote", "set-url", remote, &gone]);
+        let before = snapshot(&f);
+        let out = f.carto(&["sync", "--no-push"]).fails(1);
+        assert!(out.stderr.contains(said), "{remote}: {}", out.stderr);
+        assert_eq!(snapshot(&f), before, "{remote}: something moved");
+    }
+}

@@ -138,6 +138,40 @@ impl Git {
         })
     }
 
+    /// Read the commits of `tips`' history, newest first (as a merge-base
+    /// walk meets them), until `done`. Read raw, through the object database:
+    /// that is the cache libgit2's own walks look in (a parsed commit
+    /// replaces the raw one there), and its revwalk reads the whole history
+    /// before its first answer, so it could not stop in time.
+    pub(crate) fn read_history(&self, tips: &[Oid], done: impl Fn() -> bool) {
+        let Ok(odb) = self.repo.odb() else {
+            return;
+        };
+        let mut queue = BinaryHeap::new();
+        let mut seen = HashSet::new();
+        for &tip in tips {
+            if seen.insert(tip) {
+                queue.push((i64::MAX, tip));
+            }
+        }
+        let mut read = 0usize;
+        while let Some((_, id)) = queue.pop() {
+            read += 1;
+            if read % 64 == 0 && done() {
+                return;
+            }
+            let Ok(object) = odb.read(id) else {
+                continue;
+            };
+            let (parents, time) = commit_header(object.data());
+            for parent in parents {
+                if seen.insert(parent) {
+                    queue.push((time, parent));
+                }
+            }
+        }
+    }
+
     /// A reachability oracle from one or more tips; see [`Reach`].
     pub fn reach(&self, tips: &[Oid]) -> Result<Reach<'_>> {
         let mut reach = Reach {
@@ -254,5 +288,56 @@ impl Reach<'_> {
             }
         }
         Ok(false)
+    }
+}
+
+/// A raw commit's parents and committer time (0 when unreadable): its
+/// header lines, up to the first empty line.
+fn commit_header(data: &[u8]) -> (Vec<Oid>, i64) {
+    let mut parents = Vec::new();
+    let mut time = 0;
+    for line in data.split(|b| *b == b'\n') {
+        if line.is_empty() {
+            break;
+        }
+        if let Some(hex) = line.strip_prefix(b"parent ") {
+            if let Some(id) = std::str::from_utf8(hex)
+                .ok()
+                .and_then(|h| Oid::from_str(h).ok())
+            {
+                parents.push(id);
+            }
+        } else if let Some(rest) = line.strip_prefix(b"committer ") {
+            let mut fields = rest.rsplit(|b| *b == b' ');
+            let _zone = fields.next();
+            time = fields
+                .next()
+                .and_then(|t| std::str::from_utf8(t).ok()?.parse().ok())
+                .unwrap_or(0);
+        }
+    }
+    (parents, time)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::commit_header;
+    use git2::Oid;
+
+    #[test]
+    fn a_raw_commit_header_gives_its_parents_and_committer_time() {
+        let p1 = "0123456789abcdef0123456789abcdef01234567";
+        let p2 = "89abcdef0123456789abcdef0123456789abcdef";
+        let raw = format!(
+            "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent {p1}\nparent {p2}\n\
+             author A U Thor <a@example.com> 1700000000 +0100\n\
+             committer C O Mitter <c@example.com> 1700000123 -0700\n\n\
+             parent 1111111111111111111111111111111111111111 in the message\n"
+        );
+        let (parents, time) = commit_header(raw.as_bytes());
+        let expected: Vec<Oid> = [p1, p2].iter().map(|p| Oid::from_str(p).unwrap()).collect();
+        assert_eq!(parents, expected);
+        assert_eq!(time, 1_700_000_123);
+        assert_eq!(commit_header(b"tree x\n\ngarbage"), (Vec::new(), 0));
     }
 }

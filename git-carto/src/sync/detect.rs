@@ -28,15 +28,13 @@ pub struct Tags {
     pub skipped: Vec<String>,
 }
 
-/// Upstream's stable tags. A dry run asks the remote (`git ls-remote`) and
-/// changes nothing; otherwise the tags are fetched first.
-pub fn upstream_tags(fork: &Fork, dry_run: bool) -> Result<Tags> {
+/// Upstream's stable tags: once [`fetch`] ran, the clone's; for a dry run
+/// (`ask_remote`), the remote's (`git ls-remote`), changing nothing.
+pub fn upstream_tags(fork: &Fork, ask_remote: bool) -> Result<Tags> {
     let git = &fork.git;
     let remote = fork.config.upstream();
     git.require_remote(remote)?;
-    if !dry_run {
-        git.run(&["fetch", "--quiet", "--tags", remote])
-            .map_err(|e| e.context(format!("fetching tags from `{remote}`")))?;
+    if !ask_remote {
         let (tags, skipped) = fork.stable_tags()?;
         return Ok(Tags {
             stable: tags
@@ -96,6 +94,29 @@ pub fn upstream_tags(fork: &Fork, dry_run: bool) -> Result<Tags> {
     }
     stable.sort_by(|a, b| b.version.cmp(&a.version).then_with(|| a.name.cmp(&b.name)));
     Ok(Tags { stable, skipped })
+}
+
+/// Fetch upstream's tags, then origin (when the clone has it), while the
+/// commits the sync walks next are read ([`Git::run_all_while_reading`]):
+/// production's and the mirror's history as this clone has them now, and
+/// upstream's branches.
+pub fn fetch(fork: &Fork) -> Result<()> {
+    let git = &fork.git;
+    let cfg = &fork.config;
+    let (upstream, origin) = (cfg.upstream(), cfg.origin());
+    let tags_args = ["fetch", "--quiet", "--tags", upstream];
+    let origin_args = ["fetch", "--quiet", origin];
+    let mut runs: Vec<(&[&str], String)> =
+        vec![(&tags_args, format!("fetching tags from `{upstream}`"))];
+    if git.repo.find_remote(origin).is_ok() {
+        runs.push((&origin_args, format!("fetching `{origin}`")));
+    }
+    let mut tips = git.remote_tips(upstream)?;
+    for name in [cfg.production(), cfg.mirror()] {
+        tips.extend(git.local_branch(name));
+        tips.extend(git.remote_branch(origin, name));
+    }
+    git.run_all_while_reading(&runs, &tips)
 }
 
 /// The upstream version production is built on.

@@ -67,11 +67,10 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
         if opts.dry_run { "Listing" } else { "Fetching" },
         cfg.upstream()
     ));
-    let tags = detect::upstream_tags(fork, opts.dry_run)?;
-    if !opts.dry_run && git.repo.find_remote(cfg.origin()).is_ok() {
-        git.run(&["fetch", "--quiet", cfg.origin()])
-            .map_err(|e| e.context(format!("fetching `{}`", cfg.origin())))?;
+    if !opts.dry_run {
+        detect::fetch(fork)?;
     }
+    let tags = detect::upstream_tags(fork, opts.dry_run)?;
     if tags.stable.is_empty() {
         return Err(Error::refused(format!(
             "no stable tags on `{}` (patterns: {}): check the remote and upstream.stableTag",

@@ -196,6 +196,18 @@ fn with_a_commit_graph_the_recorded_base_is_found_the_same_way() {
     assert_eq!(out["base"]["label"], "v1.1.0-stable", "{out}");
     let unmerged = f.git(w, &["diff", "--name-only", "--diff-filter=U"]);
     assert_eq!(unmerged, "litellm/custom.py");
+    // The report's counts (git's, counted while the merge ran) are git's.
+    let range = format!("{}...{}", f.rev("carto/main"), f.rev("HEAD"));
+    let counts = f.git(w, &["rev-list", "--left-right", "--count", &range]);
+    let rep = report(&f, "1.2.0");
+    assert_eq!(
+        format!(
+            "{}\t{}",
+            rep["counts"]["fork_commits"], rep["counts"]["upstream_commits"]
+        ),
+        counts,
+        "{rep}"
+    );
 }
 
 #[test]

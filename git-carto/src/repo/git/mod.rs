@@ -33,7 +33,12 @@ pub struct Git {
     /// and a sync asks for the same pair from several places (each a walk
     /// of the whole history without a commit-graph).
     merge_bases: RefCell<std::collections::HashMap<(Oid, Oid), Vec<Oid>>>,
+    /// Counts started early ([`Git::ahead_behind_far_soon`]), by pair.
+    counting: RefCell<std::collections::HashMap<(Oid, Oid), Counting>>,
 }
+
+/// A `git rev-list --count` running on another thread.
+type Counting = std::thread::JoinHandle<Option<(usize, usize)>>;
 
 /// Output of a git CLI call.
 pub struct Output {
@@ -75,6 +80,7 @@ impl Git {
             refs: RefCell::new(None),
             graph: OnceCell::new(),
             merge_bases: RefCell::default(),
+            counting: RefCell::default(),
         })
     }
 
@@ -371,18 +377,32 @@ impl Git {
     /// libgit2 parses every commit object of a long history. A process
     /// costs more than libgit2's walk of two nearby tips (`status`).
     pub fn ahead_behind_far(&self, local: Oid, upstream: Oid) -> Result<(usize, usize)> {
+        let started = self.counting.borrow_mut().remove(&(local, upstream));
+        if let Some(Ok(Some(counts))) = started.map(|c| c.join()) {
+            return Ok(counts);
+        }
         if self.commit_graph().is_some() && local != upstream {
-            let range = format!("{local}...{upstream}");
-            if let Ok((true, out)) =
-                self.run_status(&["rev-list", "--left-right", "--count", &range])
-            {
-                let mut n = out.stdout.split_whitespace().map(str::parse::<usize>);
-                if let (Some(Ok(ahead)), Some(Ok(behind))) = (n.next(), n.next()) {
-                    return Ok((ahead, behind));
-                }
+            if let Some(counts) = count_in(&self.workdir, local, upstream) {
+                return Ok(counts);
             }
         }
         Ok(self.repo.graph_ahead_behind(local, upstream)?)
+    }
+
+    /// Start [`Git::ahead_behind_far`] of this pair now, on another thread,
+    /// for the call that comes later (a sync's report, after its merge):
+    /// with a commit-graph it is a `git rev-list` process, which then runs
+    /// on the other core while this one merges. Without a graph the count
+    /// stays in process, where the merge-base walks have read the commits.
+    pub fn ahead_behind_far_soon(&self, local: Oid, upstream: Oid) {
+        if local == upstream || self.commit_graph().is_none() {
+            return;
+        }
+        let workdir = self.workdir.clone();
+        let counting = std::thread::spawn(move || count_in(&workdir, local, upstream));
+        self.counting
+            .borrow_mut()
+            .insert((local, upstream), counting);
     }
 
     /// The ref table, read on first use after the last `git` run.
@@ -633,4 +653,17 @@ fn failed(args: &[&str], out: &Output) -> Error {
         if msg.is_empty() { "" } else { ": " },
         msg
     ))
+}
+
+/// `git rev-list --left-right --count local...upstream` in `workdir`
+/// (read-only: the ref table stays); `None` when git cannot say.
+fn count_in(workdir: &Path, local: Oid, upstream: Oid) -> Option<(usize, usize)> {
+    let range = format!("{local}...{upstream}");
+    let (ok, out) =
+        Git::run_status_in(workdir, &["rev-list", "--left-right", "--count", &range]).ok()?;
+    let mut n = out.stdout.split_whitespace().map(str::parse::<usize>);
+    match (ok, n.next(), n.next()) {
+        (true, Some(Ok(ahead)), Some(Ok(behind))) => Some((ahead, behind)),
+        _ => None,
+    }
 }

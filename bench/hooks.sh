@@ -18,6 +18,11 @@ peak git-carto hook commit-msg "$msg"
 # as people copy it by hand.
 clone="$dir/commit-clone"
 [ -d "$clone" ] || git clone --quiet --shared "$repo" "$clone"
+# Every run commits: without this, `git gc --auto` starts in the background
+# once loose objects pile up, and its pack-refs locks the branch a commit is
+# moving (exit 128) or takes a core from the measured commits.
+git -C "$clone" config gc.auto 0
+git -C "$clone" config maintenance.auto false
 rm -rf "$dir/no-hooks" "$dir/with-hooks" "$dir/shim-hooks" "$dir/true-hooks"
 mkdir -p "$dir/no-hooks" "$dir/shim-hooks" "$dir/true-hooks"
 # The floor any hook pays: git forks itself and execs the hook even when it

@@ -110,3 +110,55 @@ fn status_answers_when_the_record_cannot_be_written() {
         "not a directory\n"
     );
 }
+
+fn release_line(f: &Fixture) -> String {
+    let text = f.carto(&["status"]).ok().stdout;
+    text.lines()
+        .find(|l| l.starts_with("Release"))
+        .unwrap_or_else(|| panic!("no Release line in:\n{text}"))
+        .to_string()
+}
+
+#[test]
+fn a_release_or_stable_tag_on_production_changes_its_release_line() {
+    let f = Fixture::new();
+    let w = &f.work;
+    f.commit_file(w, "carto_x.txt", "x\n", "fix: x");
+    f.git(w, &["push", "--quiet", "origin", "carto/main"]);
+    let before = release_line(&f);
+    assert!(
+        before.contains("last carto-v1.75.2-0.1.0 on upstream 1.75.2; 1 unreleased"),
+        "{before}"
+    );
+    assert!(w.join(".git/carto/production").is_file());
+
+    // Production's tip is released: the tip did not move, the tags did.
+    f.git(w, &["tag", "carto-v1.75.2-0.1.1", "origin/carto/main"]);
+    let line = release_line(&f);
+    assert!(
+        line.contains("last carto-v1.75.2-0.1.1 on upstream 1.75.2; 0 unreleased"),
+        "{line}"
+    );
+    // And a stable tag lands on it (as a hand-made merge of upstream would).
+    f.git(w, &["tag", "v1.76.0-stable", "origin/carto/main"]);
+    let line = release_line(&f);
+    assert!(line.contains("on upstream 1.76.0"), "{line}");
+
+    f.git(w, &["tag", "-d", "carto-v1.75.2-0.1.1", "v1.76.0-stable"]);
+    assert_eq!(release_line(&f), before);
+}
+
+/// With a commit-graph the walks are cheap: nothing is remembered, and a tag
+/// moved still shows at once.
+#[test]
+fn with_a_commit_graph_nothing_is_remembered() {
+    let f = Fixture::new();
+    let w = &f.work;
+    f.git(w, &["commit-graph", "write", "--reachable"]);
+    let before = mirror_line(&f);
+    assert!(before.contains("upstream 1.75.2"), "{before}");
+    assert!(!w.join(".git/carto/mirror").exists());
+    assert!(!w.join(".git/carto/production").exists());
+    f.git(w, &["tag", "v1.76.0-stable", "origin/main"]);
+    assert!(mirror_line(&f).contains("upstream 1.76.0"));
+}

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::repo::fork::{Fork, StableTag};
 use crate::repo::memo;
+use crate::repo::tag::ReleaseTag;
 use crate::term::output::Style;
 
 #[derive(Debug, Serialize)]
@@ -147,13 +148,10 @@ pub fn status(fork: &Fork) -> Result<Status> {
         implied_by: None,
     };
     if let Some(tip) = prod_origin.or(prod_local) {
-        release.upstream_version = fork
-            .upstream_of(tip, &stable)?
-            .map(|t| t.version.to_string());
-        let last = fork.last_release_on(tip, &releases.parsed)?;
-        let base = last.as_ref().and_then(|t| git.tag_commit(&t.name));
+        let (version, last, mut commits) =
+            production_history(fork, tip, &stable, &releases.parsed, &tips)?;
+        release.upstream_version = version.map(|t| t.version.to_string());
         release.last = last.map(|t| t.name);
-        let mut commits = fork.fork_commits(tip, base.as_slice(), &tips)?;
         crate::repo::upstream_refs::require_not_older(fork, &commits)?;
         commits.retain(|c| {
             git.repo
@@ -212,53 +210,142 @@ pub fn status(fork: &Fork) -> Result<Status> {
     })
 }
 
-/// The mirror's upstream version and the fork commits on it. Both depend
-/// only on the mirror's tip, the stable tags and upstream's tips, which move
-/// when someone fetches, and without a commit-graph they cost half of
-/// `status` (hundreds of commit reads on the real-fork shape): so they are
-/// remembered under exactly those inputs ([`memo`]).
+/// The mirror's upstream version and the fork commits on it: remembered
+/// ([`remembered`]) under the mirror's tip and upstream's refs.
 fn mirror_history(
     fork: &Fork,
     tip: Oid,
     stable: &[StableTag],
     tips: &[Oid],
 ) -> Result<(Option<StableTag>, Vec<Oid>)> {
-    const MEMO: &str = "mirror";
-    let git = &fork.git;
-    let mut key = memo::Key::new(git, MEMO);
-    key.id(Some(tip));
-    for t in stable {
-        key.text(&t.name).id(git.tag_commit(&t.name));
-    }
-    for &t in tips {
-        key.id(Some(t));
-    }
-    if let Some(found) = memo::recall(git, MEMO, &key).and_then(|l| parse_mirror(&l, stable)) {
-        return Ok(found);
-    }
-    let version = fork.upstream_of(tip, stable)?;
-    let commits = fork.fork_commits(tip, &[], tips)?;
-    let mut lines = vec![format!(
-        "version {}",
-        version.as_ref().map_or("-", |v| v.name.as_str())
-    )];
-    lines.extend(commits.iter().map(|c| format!("commit {c}")));
-    memo::remember(git, MEMO, &key, &lines);
+    let inputs = Inputs {
+        tip,
+        stable,
+        releases: &[],
+        tips,
+    };
+    let (version, _, commits) = remembered(fork, "mirror", &inputs, || {
+        Ok((
+            fork.upstream_of(tip, stable)?,
+            None,
+            fork.fork_commits(tip, &[], tips)?,
+        ))
+    })?;
     Ok((version, commits))
 }
 
-/// [`mirror_history`]'s remembered lines; `None` when they do not read back.
-fn parse_mirror(lines: &[String], stable: &[StableTag]) -> Option<(Option<StableTag>, Vec<Oid>)> {
-    let (first, rest) = lines.split_first()?;
-    let version = match first.strip_prefix("version ")? {
+/// Production's upstream version, its last release and the fork commits
+/// since: remembered under production's tip, upstream's refs and the
+/// release tags.
+fn production_history(
+    fork: &Fork,
+    tip: Oid,
+    stable: &[StableTag],
+    releases: &[ReleaseTag],
+    tips: &[Oid],
+) -> Result<History> {
+    let inputs = Inputs {
+        tip,
+        stable,
+        releases,
+        tips,
+    };
+    remembered(fork, "production", &inputs, || {
+        let last = fork.last_release_on(tip, releases)?;
+        let base = last.as_ref().and_then(|t| fork.git.tag_commit(&t.name));
+        Ok((
+            fork.upstream_of(tip, stable)?,
+            last,
+            fork.fork_commits(tip, base.as_slice(), tips)?,
+        ))
+    })
+}
+
+/// A branch's upstream version, last release and fork commits.
+type History = (Option<StableTag>, Option<ReleaseTag>, Vec<Oid>);
+
+/// Everything a [`History`] of `tip` depends on: the tip, the stable and
+/// release tags (names and commits) and upstream's tips.
+struct Inputs<'a> {
+    tip: Oid,
+    stable: &'a [StableTag],
+    releases: &'a [ReleaseTag],
+    tips: &'a [Oid],
+}
+
+impl Inputs<'_> {
+    fn key(&self, git: &crate::repo::git::Git, name: &str) -> memo::Key {
+        let mut key = memo::Key::new(git, name);
+        key.id(Some(self.tip));
+        let stable = self.stable.iter().map(|t| &t.name);
+        for name in stable.chain(self.releases.iter().map(|t| &t.name)) {
+            key.text(name).id(git.tag_commit(name));
+        }
+        for &t in self.tips {
+            key.id(Some(t));
+        }
+        key
+    }
+}
+
+/// Without a commit-graph a [`History`] costs hundreds of commit reads on
+/// the real-fork shape (most of `status`'s own time), on every run, though
+/// what it depends on moves only when someone fetches, commits or tags: so
+/// it is remembered under exactly that ([`memo`]). With a graph the walks
+/// are table lookups, cheaper than looking up every tag for the key (5k
+/// release tags on the generated shape), so nothing is remembered.
+fn remembered(
+    fork: &Fork,
+    name: &str,
+    inputs: &Inputs<'_>,
+    compute: impl FnOnce() -> Result<History>,
+) -> Result<History> {
+    let git = &fork.git;
+    if git.commit_graph().is_some() {
+        return compute();
+    }
+    let key = inputs.key(git, name);
+    let (stable, releases) = (inputs.stable, inputs.releases);
+    if let Some(found) =
+        memo::recall(git, name, &key).and_then(|l| parse_history(&l, stable, releases))
+    {
+        return Ok(found);
+    }
+    let (version, last, commits) = compute()?;
+    let mut lines = vec![
+        format!(
+            "version {}",
+            version.as_ref().map_or("-", |v| v.name.as_str())
+        ),
+        format!("release {}", last.as_ref().map_or("-", |r| r.name.as_str())),
+    ];
+    lines.extend(commits.iter().map(|c| format!("commit {c}")));
+    memo::remember(git, name, &key, &lines);
+    Ok((version, last, commits))
+}
+
+/// [`remembered`]'s lines; `None` when they do not read back.
+fn parse_history(
+    lines: &[String],
+    stable: &[StableTag],
+    releases: &[ReleaseTag],
+) -> Option<History> {
+    let [version, release, commits @ ..] = lines else {
+        return None;
+    };
+    let version = match version.strip_prefix("version ")? {
         "-" => None,
         name => Some(stable.iter().find(|t| t.name == name)?.clone()),
     };
-    let commits = rest
+    let last = match release.strip_prefix("release ")? {
+        "-" => None,
+        name => Some(releases.iter().find(|t| t.name == name)?.clone()),
+    };
+    let commits = commits
         .iter()
         .map(|l| Oid::from_str(l.strip_prefix("commit ")?).ok())
         .collect::<Option<Vec<_>>>()?;
-    Some((version, commits))
+    Some((version, last, commits))
 }
 
 fn commit_refs(fork: &Fork, ids: Vec<git2::Oid>) -> Result<Vec<CommitRef>> {

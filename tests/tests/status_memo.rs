@@ -1,17 +1,23 @@
-//! `git carto status` remembers the mirror's upstream version and fork
-//! commits between runs (`.git/carto/mirror`), under the mirror's tip, the
-//! stable tags and upstream's tips. Each test runs `status` once so the
-//! answer is remembered, changes one of those inputs and nothing else, and
-//! checks that the next `status` answers for today's refs.
+//! Without a commit-graph, `git carto status` remembers the mirror's and
+//! production's histories between runs (`.git/carto/mirror`,
+//! `.git/carto/production`), under the branch's tip, the stable and release
+//! tags and upstream's tips. Each test runs `status` once so the answer is
+//! remembered, changes one of those inputs and nothing else, and checks that
+//! the next `status` answers for today's refs.
 
 use carto_tests::Fixture;
 
-fn mirror_line(f: &Fixture) -> String {
+/// The line of `git carto status` that starts with `start`.
+fn status_line(f: &Fixture, start: &str) -> String {
     let text = f.carto(&["status"]).ok().stdout;
     text.lines()
-        .find(|l| l.starts_with("Mirror"))
-        .unwrap_or_else(|| panic!("no Mirror line in:\n{text}"))
+        .find(|l| l.starts_with(start))
+        .unwrap_or_else(|| panic!("no {start} line in:\n{text}"))
         .to_string()
+}
+
+fn mirror_line(f: &Fixture) -> String {
+    status_line(f, "Mirror")
 }
 
 #[test]
@@ -112,11 +118,7 @@ fn status_answers_when_the_record_cannot_be_written() {
 }
 
 fn release_line(f: &Fixture) -> String {
-    let text = f.carto(&["status"]).ok().stdout;
-    text.lines()
-        .find(|l| l.starts_with("Release"))
-        .unwrap_or_else(|| panic!("no Release line in:\n{text}"))
-        .to_string()
+    status_line(f, "Release")
 }
 
 #[test]

@@ -87,10 +87,10 @@ for g in $groups; do
       ratio "$out/fork-status.json" "git carto status" "git status"
       peak git-carto status
       pair "status vs git status (real-fork)" -- git-carto status -- git status
-      # The first status after a fetch moved a ref it depends on:
-      # nothing remembered in .git/carto/mirror.
+      # The first status after a fetch moved the refs it depends on:
+      # nothing remembered in .git/carto/mirror and .git/carto/production.
       pair "status, nothing remembered (real-fork)" --runs 20 \
-        --prepare "rm -f .git/carto/mirror" -- git-carto status -- git status
+        --prepare "rm -f .git/carto/mirror .git/carto/production" -- git-carto status -- git status
       echo "   next-tag, upstream derived (goal <= 0.25x git tag --merged HEAD)"
       hf --export-json "$out/fork-next-tag.json" \
         -n "git tag --merged HEAD" "git tag --merged HEAD" \

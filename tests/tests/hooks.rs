@@ -34,6 +34,13 @@ fn commit(f: &Fixture, dir: &Path, msg: &str) -> Run {
     f.run_git(dir, &["commit", "--quiet", "-m", msg])
 }
 
+/// A commit in `f.work` the hook refuses (exit 1), saying `says` on stderr.
+fn rejected(f: &Fixture, msg: &str, says: &str) -> Run {
+    let out = commit(f, &f.work, msg).fails(1);
+    assert!(out.stderr.contains(says), "{}", out.stderr);
+    out
+}
+
 fn rand_line() -> String {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
@@ -63,23 +70,13 @@ fn a_link_to_git_carto_itself_still_checks_and_install_moves_it_to_the_hook_bina
     // What an earlier version installed.
     let carto = carto_tests::bin_dir().join("git-carto");
     std::os::unix::fs::symlink(&carto, &link).unwrap();
-    let out = commit(&f, &f.work, "not conventional").fails(1);
-    assert!(
-        out.stderr.contains("commit message rejected"),
-        "{}",
-        out.stderr
-    );
+    rejected(&f, "not conventional", "commit message rejected");
     let j = f.carto(&["hooks", "status", "--json"]).ok().json();
     assert_eq!(j["hooks"][0]["state"], "outdated");
     let out = f.carto(&["hooks", "install"]).ok();
     assert!(out.stdout.contains("commit-msg  updated"), "{}", out.stdout);
     assert_eq!(std::fs::canonicalize(&link).unwrap(), binary());
-    let out = commit(&f, &f.work, "still not conventional").fails(1);
-    assert!(
-        out.stderr.contains("commit message rejected"),
-        "{}",
-        out.stderr
-    );
+    rejected(&f, "still not conventional", "commit message rejected");
     commit(&f, &f.work, "feat: one file").ok();
 
     // A git-carto installed without the hook binary links commit-msg to itself.
@@ -103,12 +100,7 @@ fn a_link_to_git_carto_itself_still_checks_and_install_moves_it_to_the_hook_bina
         out.stdout
     );
     assert_eq!(std::fs::read_link(&link).unwrap(), lone);
-    let out = commit(&f, &f.work, "not conventional either").fails(1);
-    assert!(
-        out.stderr.contains("commit message rejected"),
-        "{}",
-        out.stderr
-    );
+    rejected(&f, "not conventional either", "commit message rejected");
 }
 
 #[test]
@@ -245,12 +237,7 @@ fn commit_msg_rejects_bad_messages_and_says_where_the_message_is() {
     let f = Fixture::new();
     f.carto(&["hooks", "install"]).ok();
     let before = head(&f, &f.work);
-    let out = commit(&f, &f.work, "Add login page").fails(1);
-    assert!(
-        out.stderr.contains("commit message rejected"),
-        "{}",
-        out.stderr
-    );
+    let out = rejected(&f, "Add login page", "commit message rejected");
     assert!(
         out.stderr.contains("line 1: Add login page"),
         "{}",
@@ -931,24 +918,13 @@ fn commit_rules_come_from_the_config() {
         ".gitcarto",
         "[commit]\n\ttypes = feat\n\ttypes = fix\n\tsubjectMaxLength = 30\n\tscopes = api\n",
     );
-    let out = commit(&f, &f.work, "docs: explain").fails(1);
-    assert!(
-        out.stderr.contains("allowed types are feat, fix"),
-        "{}",
-        out.stderr
+    rejected(&f, "docs: explain", "allowed types are feat, fix");
+    rejected(
+        &f,
+        "fix(api): a subject that is much too long",
+        "more than the 30 allowed",
     );
-    let out = commit(&f, &f.work, "fix(api): a subject that is much too long").fails(1);
-    assert!(
-        out.stderr.contains("more than the 30 allowed"),
-        "{}",
-        out.stderr
-    );
-    let out = commit(&f, &f.work, "fix(web): short").fails(1);
-    assert!(
-        out.stderr.contains("allowed scopes are api"),
-        "{}",
-        out.stderr
-    );
+    rejected(&f, "fix(web): short", "allowed scopes are api");
     commit(&f, &f.work, "fix(api): short").ok();
     // A bad config is a configuration error, not a silent pass.
     f.git(

@@ -482,7 +482,7 @@ pub fn run_linked_commit_msg(args: &[OsString]) -> u8 {
             .map_err(|e| Error::usage(format!("no current directory: {e}")))
             .and_then(|dir| commit_msg(&dir, Path::new(file))),
         _ => Err(Error::usage(
-            "usage: commit-msg <file> (git's commit-msg hook, a link to git-carto)",
+            "usage: commit-msg <file> (git's commit-msg hook, a link to git-carto-commit-msg or git-carto)",
         )),
     };
     match result {

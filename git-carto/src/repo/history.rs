@@ -6,11 +6,12 @@
 //! a generation number bounds the walk exactly. Commits newer than the graph
 //! are read as objects and bounded by date, as git does without a graph.
 
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
-use git2::Oid;
+use git2::{ObjectType, Odb, Oid};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::repo::git::Git;
 
 /// A commit in a walk: its commit-graph position when the graph holds it
@@ -40,7 +41,41 @@ enum Bound {
 /// A walk's ordering of commits: (generation class, commit time). Loose
 /// commits sort above every graph commit, as git gives them an infinite
 /// generation; without generations every class is 0 and dates order alone.
-type Key = (u64, i64);
+pub(crate) type Key = (u64, i64);
+
+/// Maps keyed by commit ids (or walk nodes). The ids are SHA-1 already, so
+/// folding their words is hash enough, as git's own object hash is their
+/// first bytes; SipHash of every lookup was a tenth of a walk.
+pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+}
+
+/// What walks read of a commit: its tree, parents and committer time, from
+/// its raw header, once per process. libgit2 parses whole commits (both
+/// signatures, the message) on every lookup it has not cached, and that was
+/// most of a merge-base walk of a long history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub tree: Oid,
+    pub parents: Box<[Oid]>,
+    pub time: i64,
+}
 
 impl Bound {
     fn admits(self, (generation, time): Key) -> bool {
@@ -78,8 +113,8 @@ impl Git {
                 out.extend(positions.into_iter().map(Node::Graph));
             }
             (Node::Loose(oid), _) => {
-                let commit = self.repo.find_commit(oid)?;
-                out.extend(commit.parent_ids().map(|p| self.node(p)));
+                let parents = self.header_with(oid, |h| h.parents.clone())?;
+                out.extend(parents.iter().map(|&p| self.node(p)));
             }
             (Node::Graph(_), None) => {}
         }
@@ -96,11 +131,11 @@ impl Git {
     pub fn node_tree(&self, node: Node) -> Result<Oid> {
         match (node, self.commit_graph()) {
             (Node::Graph(pos), Some(g)) => Ok(g.tree(pos)),
-            _ => Ok(self.repo.find_commit(self.node_id(node))?.tree_id()),
+            _ => self.header_with(self.node_id(node), |h| h.tree),
         }
     }
 
-    fn node_key(&self, node: Node) -> Result<Key> {
+    pub(crate) fn node_key(&self, node: Node) -> Result<Key> {
         Ok(self.node_entry(node)?.0)
     }
 
@@ -115,15 +150,41 @@ impl Git {
             };
             return Ok(((generation, g.commit_time(pos)), g.is_merge(pos)));
         }
-        let commit = self.repo.find_commit(self.node_id(node))?;
         let generation = match graph {
             Some(g) if g.has_generations() => u64::MAX,
             _ => 0,
         };
-        Ok((
-            (generation, commit.time().seconds()),
-            commit.parent_count() > 1,
-        ))
+        self.header_with(self.node_id(node), |h| {
+            ((generation, h.time), h.parents.len() > 1)
+        })
+    }
+
+    /// A commit's committer time.
+    pub fn commit_time(&self, oid: Oid) -> Result<i64> {
+        self.header_with(oid, |h| h.time)
+    }
+
+    /// `f` of a commit's header, read on first use.
+    fn header_with<T>(&self, oid: Oid, f: impl FnOnce(&Header) -> T) -> Result<T> {
+        if let Some(header) = self.headers.borrow().get(&oid) {
+            return Ok(f(header));
+        }
+        let header = self.read_header(&self.repo.odb()?, oid)?;
+        let out = f(&header);
+        self.headers.borrow_mut().insert(oid, header);
+        Ok(out)
+    }
+
+    /// A commit's header from the object database. A shallow clone's
+    /// boundary commits have no parents, as git sees them.
+    fn read_header(&self, odb: &Odb<'_>, oid: Oid) -> Result<Header> {
+        header_from(odb, oid, self.shallow())
+    }
+
+    /// The shallow boundary, read once.
+    fn shallow(&self) -> &HashSet<Oid> {
+        self.shallow
+            .get_or_init(|| self.shallow_commits().unwrap_or_default())
     }
 
     /// The bound for a target, and for date bounds the target's own date:
@@ -138,11 +199,12 @@ impl Git {
         })
     }
 
-    /// Read the commits of `tips`' history, newest first (as a merge-base
+    /// Read the headers of `tips`' history, newest first (as a merge-base
     /// walk meets them), until `done`. Read raw, through the object database:
-    /// that is the cache libgit2's own walks look in (a parsed commit
-    /// replaces the raw one there), and its revwalk reads the whole history
-    /// before its first answer, so it could not stop in time.
+    /// libgit2's revwalk reads the whole history before its first answer,
+    /// so it could not stop in time. One reader: libgit2 locks its pack
+    /// windows for every read, and a second thread with its own repository
+    /// handle read no faster (170 ms for 32k commits, either way).
     pub(crate) fn read_history(&self, tips: &[Oid], done: impl Fn() -> bool) {
         let Ok(odb) = self.repo.odb() else {
             return;
@@ -160,15 +222,16 @@ impl Git {
             if read % 64 == 0 && done() {
                 return;
             }
-            let Ok(object) = odb.read(id) else {
+            let known = self.headers.borrow().get(&id).cloned();
+            let Some(header) = known.or_else(|| self.read_header(&odb, id).ok()) else {
                 continue;
             };
-            let (parents, time) = commit_header(object.data());
-            for parent in parents {
+            for &parent in header.parents.iter() {
                 if seen.insert(parent) {
-                    queue.push((time, parent));
+                    queue.push((header.time, parent));
                 }
             }
+            self.headers.borrow_mut().insert(id, header);
         }
     }
 
@@ -291,22 +354,40 @@ impl Reach<'_> {
     }
 }
 
-/// A raw commit's parents and committer time (0 when unreadable): its
-/// header lines, up to the first empty line.
-fn commit_header(data: &[u8]) -> (Vec<Oid>, i64) {
+/// A commit's header from the object database. A shallow clone's boundary
+/// commits have no parents, as git sees them.
+fn header_from(odb: &Odb<'_>, oid: Oid, shallow: &HashSet<Oid>) -> Result<Header> {
+    let object = odb.read(oid)?;
+    let header = match object.kind() {
+        ObjectType::Commit => commit_header(object.data()),
+        _ => None,
+    };
+    let mut header = header.ok_or_else(|| Error::refused(format!("{oid} is not a commit")))?;
+    if !header.parents.is_empty() && shallow.contains(&oid) {
+        header.parents = Box::new([]);
+    }
+    Ok(header)
+}
+
+/// A raw commit's header lines, up to the first empty line: `None` without
+/// a tree; a committer time git cannot read either counts as 0.
+fn commit_header(data: &[u8]) -> Option<Header> {
+    let oid = |hex: &[u8]| {
+        std::str::from_utf8(hex)
+            .ok()
+            .and_then(|h| Oid::from_str(h).ok())
+    };
+    let mut tree = None;
     let mut parents = Vec::new();
     let mut time = 0;
     for line in data.split(|b| *b == b'\n') {
         if line.is_empty() {
             break;
         }
-        if let Some(hex) = line.strip_prefix(b"parent ") {
-            if let Some(id) = std::str::from_utf8(hex)
-                .ok()
-                .and_then(|h| Oid::from_str(h).ok())
-            {
-                parents.push(id);
-            }
+        if let Some(hex) = line.strip_prefix(b"tree ") {
+            tree = oid(hex);
+        } else if let Some(hex) = line.strip_prefix(b"parent ") {
+            parents.extend(oid(hex));
         } else if let Some(rest) = line.strip_prefix(b"committer ") {
             let mut fields = rest.rsplit(|b| *b == b' ');
             let _zone = fields.next();
@@ -316,12 +397,16 @@ fn commit_header(data: &[u8]) -> (Vec<Oid>, i64) {
                 .unwrap_or(0);
         }
     }
-    (parents, time)
+    Some(Header {
+        tree: tree?,
+        parents: parents.into(),
+        time,
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::commit_header;
+    use super::{commit_header, Header};
     use git2::Oid;
 
     #[test]
@@ -334,10 +419,15 @@ mod tests {
              committer C O Mitter <c@example.com> 1700000123 -0700\n\n\
              parent 1111111111111111111111111111111111111111 in the message\n"
         );
-        let (parents, time) = commit_header(raw.as_bytes());
         let expected: Vec<Oid> = [p1, p2].iter().map(|p| Oid::from_str(p).unwrap()).collect();
-        assert_eq!(parents, expected);
-        assert_eq!(time, 1_700_000_123);
-        assert_eq!(commit_header(b"tree x\n\ngarbage"), (Vec::new(), 0));
+        assert_eq!(
+            commit_header(raw.as_bytes()),
+            Some(Header {
+                tree: Oid::from_str("4b825dc642cb6eb9a060e54bf8d69288fbee4904").unwrap(),
+                parents: expected.into(),
+                time: 1_700_000_123,
+            })
+        );
+        assert_eq!(commit_header(b"tree x\n\ngarbage"), None);
     }
 }

@@ -2,6 +2,7 @@
 //! packed-refs reader, the config loader, the tag model and `Fork`. Nothing here
 //! moves a branch of the user's; capabilities above decide that.
 
+pub mod bases;
 pub mod checked;
 pub mod commit_graph;
 pub mod config;

@@ -113,7 +113,7 @@ pub fn build(
     let repo = &fork.git.repo;
     let sides = &state.sides;
     // Both counts from one walk (two revwalks walked the history twice).
-    let (fork_commits, upstream_commits) = fork.git.ahead_behind_far(sides.fork, sides.upstream)?;
+    let (fork_commits, upstream_commits) = fork.git.ahead_behind(sides.fork, sides.upstream)?;
     let result_tree = match merge_commit {
         Some(c) => Some(repo.find_commit(c)?.tree()?),
         None => None,

@@ -197,8 +197,6 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
     if opts.push {
         mirror::push(fork, &mut step)?;
     }
-    // The report's counts of the two sides, started now to run beside the merge.
-    git.ahead_behind_far_soon(production, start_at);
     let head = git.head_id();
     let current = git.current_branch().ok();
     let mut state = State {

@@ -7,7 +7,7 @@
 //! behave exactly as with plain git.
 
 use std::cell::{OnceCell, RefCell};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -15,7 +15,7 @@ use git2::{BranchType, Oid, Repository};
 
 use crate::error::{Error, Result, ResultExt};
 use crate::repo::commit_graph::CommitGraph;
-use crate::repo::history::SLACK_SECONDS;
+use crate::repo::history::{Header, IdMap, SLACK_SECONDS};
 use crate::repo::refs_file::{Ref, Refs};
 
 mod names;
@@ -29,16 +29,15 @@ pub struct Git {
     refs: RefCell<Option<Option<Rc<Refs>>>>,
     /// The commit-graph, read on the first ancestry walk (see `history`).
     graph: OnceCell<Option<CommitGraph>>,
-    /// Merge bases already computed: history never changes under a commit,
-    /// and a sync asks for the same pair from several places (each a walk
-    /// of the whole history without a commit-graph).
-    merge_bases: RefCell<std::collections::HashMap<(Oid, Oid), Vec<Oid>>>,
-    /// Counts started early ([`Git::ahead_behind_far_soon`]), by pair.
-    counting: RefCell<std::collections::HashMap<(Oid, Oid), Counting>>,
+    /// Commit headers read so far (see `history`): commits never change.
+    pub(crate) headers: RefCell<IdMap<Oid, Header>>,
+    /// The shallow boundary, read on first use (see `history`).
+    pub(crate) shallow: OnceCell<HashSet<Oid>>,
+    /// Merge bases already computed (see `bases`), by pair.
+    pub(crate) known_bases: RefCell<HashMap<(Oid, Oid), Vec<Oid>>>,
+    /// The marks of the last merge-base walk (see `bases`).
+    pub(crate) last_paint: RefCell<Option<crate::repo::bases::Painted>>,
 }
-
-/// A `git rev-list --count` running on another thread.
-type Counting = std::thread::JoinHandle<Option<(usize, usize)>>;
 
 /// Output of a git CLI call.
 pub struct Output {
@@ -79,8 +78,10 @@ impl Git {
             workdir,
             refs: RefCell::new(None),
             graph: OnceCell::new(),
-            merge_bases: RefCell::default(),
-            counting: RefCell::default(),
+            headers: RefCell::default(),
+            shallow: OnceCell::new(),
+            known_bases: RefCell::default(),
+            last_paint: RefCell::default(),
         })
     }
 
@@ -147,13 +148,13 @@ impl Git {
 
     /// Run git commands (fetches: they need nothing of this `Git`) one
     /// after another on another thread, each failure named by its context,
-    /// while this thread reads the history of `tips` into libgit2's object
-    /// cache until they are done.
+    /// while this thread reads the history of `tips` (their commit headers,
+    /// see `history`) until they are done.
     ///
-    /// Why: without a commit-graph the first walk of a long history after
-    /// the fetches inflates every commit it meets (200 ms of a sync on the
-    /// 32k-commit real-fork shape); read while git waits on the remotes, the
-    /// walks after it find most commits read. With a graph walks read no
+    /// Why: without a commit-graph a sync's first merge-base walk inflates
+    /// nearly every commit of a fork's history (30k commits: 190 ms in
+    /// `git merge-base` itself). Read while git waits on the remotes, the
+    /// walks after find most of them read. With a graph walks read no
     /// commits, so nothing is read. Commits are immutable, so what is read
     /// stays true whatever the fetches bring.
     pub fn run_all_while_reading(&self, runs: &[(&[&str], String)], tips: &[Oid]) -> Result<()> {
@@ -364,47 +365,6 @@ impl Git {
         self.is_ancestor(ancestor, tip)
     }
 
-    /// (ahead, behind) of `local` against `upstream`.
-    pub fn ahead_behind(&self, local: Oid, upstream: Oid) -> Result<(usize, usize)> {
-        if local == upstream {
-            return Ok((0, 0));
-        }
-        Ok(self.repo.graph_ahead_behind(local, upstream)?)
-    }
-
-    /// [`Git::ahead_behind`] of two sides far apart (a sync's upstream and
-    /// production): with a commit-graph git's count reads the graph, where
-    /// libgit2 parses every commit object of a long history. A process
-    /// costs more than libgit2's walk of two nearby tips (`status`).
-    pub fn ahead_behind_far(&self, local: Oid, upstream: Oid) -> Result<(usize, usize)> {
-        let started = self.counting.borrow_mut().remove(&(local, upstream));
-        if let Some(Ok(Some(counts))) = started.map(|c| c.join()) {
-            return Ok(counts);
-        }
-        if self.commit_graph().is_some() && local != upstream {
-            if let Some(counts) = count_in(&self.workdir, local, upstream) {
-                return Ok(counts);
-            }
-        }
-        Ok(self.repo.graph_ahead_behind(local, upstream)?)
-    }
-
-    /// Start [`Git::ahead_behind_far`] of this pair now, on another thread,
-    /// for the call that comes later (a sync's report, after its merge):
-    /// with a commit-graph it is a `git rev-list` process, which then runs
-    /// on the other core while this one merges. Without a graph the count
-    /// stays in process, where the merge-base walks have read the commits.
-    pub fn ahead_behind_far_soon(&self, local: Oid, upstream: Oid) {
-        if local == upstream || self.commit_graph().is_none() {
-            return;
-        }
-        let workdir = self.workdir.clone();
-        let counting = std::thread::spawn(move || count_in(&workdir, local, upstream));
-        self.counting
-            .borrow_mut()
-            .insert((local, upstream), counting);
-    }
-
     /// The ref table, read on first use after the last `git` run.
     fn refs(&self) -> Option<Rc<Refs>> {
         self.refs
@@ -486,11 +446,6 @@ impl Git {
             .find_blob(entry.id())
             .context(format!("reading {path}"))?;
         Ok(std::str::from_utf8(blob.content()).ok().map(str::to_string))
-    }
-
-    /// Commit time in seconds, for date-bounded walks.
-    pub fn commit_time(&self, oid: Oid) -> Result<i64> {
-        Ok(self.repo.find_commit(oid)?.time().seconds())
     }
 }
 
@@ -593,50 +548,6 @@ impl Git {
     pub fn head_id(&self) -> Option<Oid> {
         self.repo.head().ok().and_then(|h| h.target())
     }
-
-    /// The best common ancestor of two commits, if they share history
-    /// (the first of [`Git::merge_bases`], as libgit2 and git choose it).
-    pub fn merge_base(&self, a: Oid, b: Oid) -> Option<Oid> {
-        self.merge_bases(a, b).first().copied()
-    }
-
-    /// Every best common ancestor: more than one after criss-cross merges,
-    /// where `git merge` merges the bases first. One walk per pair.
-    pub fn merge_bases(&self, a: Oid, b: Oid) -> Vec<Oid> {
-        let key = (a.min(b), a.max(b));
-        if let Some(known) = self.merge_bases.borrow().get(&key) {
-            return known.clone();
-        }
-        let bases =
-            self.merge_bases_by_git(a, b)
-                .unwrap_or_else(|| match self.repo.merge_bases(a, b) {
-                    Ok(found) => found.iter().copied().collect(),
-                    Err(_) => Vec::new(),
-                });
-        self.merge_bases.borrow_mut().insert(key, bases.clone());
-        bases
-    }
-
-    /// With a commit-graph, git's own `merge-base` bounds its walk by
-    /// generation numbers, which libgit2 does not read: 15 ms against 190 ms
-    /// on the 32k-commit real-fork shape. `None` without a graph (libgit2's
-    /// walk in process is then the cheaper) or when git cannot answer.
-    fn merge_bases_by_git(&self, a: Oid, b: Oid) -> Option<Vec<Oid>> {
-        self.commit_graph()?;
-        let (a, b) = (a.to_string(), b.to_string());
-        let (ok, out) = self.run_status(&["merge-base", "--all", &a, &b]).ok()?;
-        // Exit 1 and nothing said: no common ancestor.
-        let no_base = out.stdout.trim().is_empty() && out.stderr.trim().is_empty();
-        if !ok && !no_base {
-            return None;
-        }
-        Some(
-            out.stdout
-                .lines()
-                .filter_map(|l| Oid::from_str(l.trim()).ok())
-                .collect(),
-        )
-    }
 }
 
 /// The error for a git command that exited non-zero, carrying git's message
@@ -653,17 +564,4 @@ fn failed(args: &[&str], out: &Output) -> Error {
         if msg.is_empty() { "" } else { ": " },
         msg
     ))
-}
-
-/// `git rev-list --left-right --count local...upstream` in `workdir`
-/// (read-only: the ref table stays); `None` when git cannot say.
-fn count_in(workdir: &Path, local: Oid, upstream: Oid) -> Option<(usize, usize)> {
-    let range = format!("{local}...{upstream}");
-    let (ok, out) =
-        Git::run_status_in(workdir, &["rev-list", "--left-right", "--count", &range]).ok()?;
-    let mut n = out.stdout.split_whitespace().map(str::parse::<usize>);
-    match (ok, n.next(), n.next()) {
-        (true, Some(Ok(ahead)), Some(Ok(behind))) => Some((ahead, behind)),
-        _ => None,
-    }
 }

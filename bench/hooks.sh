@@ -26,8 +26,11 @@ git -C "$clone" config maintenance.auto false
 rm -rf "$dir/no-hooks" "$dir/with-hooks" "$dir/shim-hooks" "$dir/true-hooks"
 mkdir -p "$dir/no-hooks" "$dir/shim-hooks" "$dir/true-hooks"
 # The floor any hook pays: git forks itself and execs the hook even when it
-# does nothing (/bin/true).
-ln -s "$(command -v true)" "$dir/true-hooks/commit-msg"
+# does nothing (/bin/true). `type -P`, not `command -v`: the latter names the
+# shell builtin ("true"), and a link to that dangles, so git runs no hook at
+# all and the floor reads as free.
+ln -s "$(type -P true)" "$dir/true-hooks/commit-msg"
+[ -x "$dir/true-hooks/commit-msg" ] || { echo "no true(1) to use as the floor hook" >&2; exit 1; }
 cp "$root/hooks/commit-msg" "$dir/shim-hooks/commit-msg"
 chmod +x "$dir/shim-hooks/commit-msg"
 (

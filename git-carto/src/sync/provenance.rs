@@ -47,7 +47,6 @@ pub struct AtStake<'a> {
 impl Guard {
     pub fn new(fork: &Fork, sides: &Sides) -> Result<Guard> {
         let git = &fork.git;
-        let repo = &git.repo;
         let (stable, _) = fork.stable_tags()?;
         let mut tips = fork.upstream_tips(&stable)?;
         let mirror = fork.config.mirror();
@@ -71,10 +70,12 @@ impl Guard {
         }
         let mut seen = HashSet::new();
         let mut trees = Vec::new();
+        // Trees from the commit-graph or the commit headers the walks read,
+        // not 1,300 commits parsed again by libgit2.
         for t in tips {
-            if let Ok(c) = repo.find_commit(t) {
-                if seen.insert(c.tree_id()) {
-                    trees.push(c.tree_id());
+            if let Ok(tree) = git.node_tree(git.node(t)) {
+                if seen.insert(tree) {
+                    trees.push(tree);
                 }
             }
         }
@@ -93,12 +94,16 @@ impl Guard {
     /// customizations (upstream never had the text), marker lines and
     /// feature-probe matches. One pass over upstream's versions for all items.
     pub fn protected(&self, repo: &Repository, items: &[AtStake<'_>]) -> Result<Vec<Vec<usize>>> {
-        let wanted: HashSet<&str> = items
-            .iter()
-            .filter(|i| !i.lines.is_empty())
-            .map(|i| i.path)
-            .collect();
-        let known = self.upstream_lines(repo, &wanted)?;
+        let mut sought: HashMap<&str, HashSet<&str>> = HashMap::new();
+        for item in items {
+            for (_, text) in &item.lines {
+                let t = text.trim();
+                if !t.is_empty() {
+                    sought.entry(item.path).or_default().insert(t);
+                }
+            }
+        }
+        let known = self.upstream_had(repo, &sought)?;
         let empty = HashSet::new();
         Ok(items
             .iter()
@@ -122,18 +127,22 @@ impl Guard {
             .collect())
     }
 
-    /// Every line text (trimmed) each path has in any upstream version.
-    fn upstream_lines(
+    /// Which of the `sought` line texts (trimmed, by path) each path has in
+    /// any upstream version. Only those texts are looked for, and a blob is
+    /// read only while one of its paths has some not found yet: collecting
+    /// every line of every version was most of a sync's own time with a
+    /// commit-graph (1,300 versions of 42 paths).
+    fn upstream_had<'a>(
         &self,
         repo: &Repository,
-        paths: &HashSet<&str>,
-    ) -> Result<HashMap<String, HashSet<String>>> {
-        let mut out: HashMap<String, HashSet<String>> = HashMap::new();
-        if paths.is_empty() {
-            return Ok(out);
+        sought: &HashMap<&'a str, HashSet<&'a str>>,
+    ) -> Result<HashMap<&'a str, HashSet<&'a str>>> {
+        let mut found: HashMap<&'a str, HashSet<&'a str>> = HashMap::new();
+        if sought.is_empty() {
+            return Ok(found);
         }
-        let mut blobs: HashMap<Oid, Vec<&str>> = HashMap::new();
-        let wanted = Paths::of(paths.iter().copied());
+        let mut blobs: HashMap<Oid, Vec<&'a str>> = HashMap::new();
+        let wanted = Paths::of(sought.keys().copied());
         // A subtree met again at the same place (most directories are the
         // same in most upstream versions) holds the same blobs: read once.
         let mut seen: HashSet<(*const Paths<'_>, Oid)> = HashSet::new();
@@ -153,7 +162,13 @@ impl Guard {
                 },
             )?;
         }
+        let done = |found: &HashMap<&str, HashSet<&str>>, p: &str| {
+            found.get(p).map_or(0, HashSet::len) == sought.get(p).map_or(0, HashSet::len)
+        };
         for (id, ps) in blobs {
+            if ps.iter().all(|p| done(&found, p)) {
+                continue;
+            }
             let Ok(blob) = repo.find_blob(id) else {
                 continue;
             };
@@ -161,11 +176,15 @@ impl Guard {
                 continue;
             }
             let text = String::from_utf8_lossy(blob.content());
-            for p in ps {
-                let set = out.entry(p.to_string()).or_default();
-                set.extend(text.lines().map(|l| l.trim().to_string()));
+            for line in text.lines() {
+                let t = line.trim();
+                for p in &ps {
+                    if let Some(&s) = sought.get(p).and_then(|set| set.get(t)) {
+                        found.entry(p).or_default().insert(s);
+                    }
+                }
             }
         }
-        Ok(out)
+        Ok(found)
     }
 }

@@ -69,6 +69,12 @@ rm -rf "$fs/work/.git/objects/info/commit-graph" "$fs/work/.git/objects/info/com
   pair "sync vs git merge (real-fork, $n conflicts)" --runs 10 --warmup 1 --prepare "$prep" \
     -- git-carto sync --no-push --no-interactive -- git merge --no-edit v1.100.2
   eval "$prep"
+  # The same commits and no network on either side: `git merge` does not
+  # fetch, and `sync --no-fetch` merges what the last fetch brought.
+  pair "sync --no-fetch vs git merge (real-fork, $n conflicts)" --runs 10 --warmup 1 \
+    --prepare "$prep" -- git-carto sync --no-fetch --no-push --no-interactive \
+    -- git merge --no-edit v1.100.2
+  eval "$prep"
   # What the wiki does by hand, which is what sync replaces: both fetches,
   # then the merge. A sync fetches before it merges; `git merge` alone does not.
   by_hand="git fetch --quiet --tags upstream && git fetch --quiet origin && git merge --no-edit v1.100.2"
@@ -87,6 +93,10 @@ rm -rf "$fs/work/.git/objects/info/commit-graph" "$fs/work/.git/objects/info/com
     eval "$prep"
     pair "sync vs git merge (real-fork, $n conflicts, commit-graph)" --runs 10 --warmup 1 \
       --prepare "$prep" -- git-carto sync --no-push --no-interactive -- git merge --no-edit v1.100.2
+    eval "$prep"
+    pair "sync --no-fetch vs git merge (real-fork, $n conflicts, commit-graph)" --runs 10 \
+      --warmup 1 --prepare "$prep" -- git-carto sync --no-fetch --no-push --no-interactive \
+      -- git merge --no-edit v1.100.2
     eval "$prep"
     pair "sync vs fetch both + git merge (real-fork, $n conflicts, commit-graph)" --runs 10 \
       --warmup 1 --prepare "$prep" -- git-carto sync --no-push --no-interactive -- sh -c "$by_hand"

@@ -357,3 +357,54 @@ fn an_unknown_policy_is_a_configuration_error_before_anything_moves() {
     let out = f.carto(&["sync", "--pr", "--no-push"]).fails(2);
     assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
 }
+
+/// `--no-fetch` merges what the last fetch brought and talks to no remote: a
+/// release upstream cut since is not seen, and remotes that cannot be reached
+/// do not matter (`--dry-run` reads the fetched tags, not `ls-remote`).
+#[test]
+fn no_fetch_syncs_the_last_fetched_release_without_a_remote() {
+    let f = Fixture::new();
+    f.git(&f.work, &["fetch", "--quiet", "--tags", "upstream"]);
+    f.upstream_release("1.79.0", None);
+    let gone = format!("file://{}/gone.git", f.root.path().display());
+    for remote in ["upstream", "origin"] {
+        f.git(&f.work, &["remote", "set-url", remote, &gone]);
+    }
+    let before = refs_of(&f);
+    let dry = f.carto(&["sync", "--no-fetch", "--dry-run"]).ok();
+    assert!(dry.stdout.contains("v1.78.5"), "{}", dry.stdout);
+    assert!(!dry.stdout.contains("1.79.0"), "{}", dry.stdout);
+    assert_eq!(refs_of(&f), before, "a dry run moved something");
+
+    let out = f.carto(&["sync", "--no-fetch", "--no-push"]).ok();
+    assert!(
+        out.stdout.contains("Synced upstream v1.75.2 → v1.78.5"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stderr.contains("Fetching"),
+        "said it fetched: {}",
+        out.stderr
+    );
+    assert_eq!(f.rev("main^{tree}"), f.rev("v1.78.5-stable^{tree}"));
+    let unseen = f.run_git(
+        &f.work,
+        &["rev-parse", "--verify", "--quiet", "v1.79.0-stable"],
+    );
+    assert!(unseen.stdout.is_empty(), "the new release was fetched");
+
+    // The same sync fetching needs the remotes, and says which one failed.
+    let refused = f.carto(&["sync", "--no-push"]).fails(1);
+    assert!(refused.stderr.contains("`upstream`"), "{}", refused.stderr);
+}
+
+/// The work clone's refs (no origin: it cannot be reached in these tests).
+fn refs_of(f: &Fixture) -> String {
+    let mut s = f.git(
+        &f.work,
+        &["for-each-ref", "--format=%(refname) %(objectname)"],
+    );
+    s.push_str(&f.git(&f.work, &["rev-parse", "HEAD"]));
+    s
+}

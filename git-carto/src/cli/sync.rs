@@ -30,6 +30,11 @@ pub struct Args {
     /// Keep everything local: push neither the mirror nor the sync branch.
     #[arg(long)]
     no_push: bool,
+    /// Merge what the last fetch brought: fetch neither upstream nor origin
+    /// first (and with --dry-run, read the fetched tags, not `ls-remote`).
+    /// Pushes are still never forced, so a push origin moved under is refused.
+    #[arg(long, conflicts_with_all = ["resolve", "continue_", "abort", "status"])]
+    no_fetch: bool,
     /// Say what would be done and forecast the production merge in memory
     /// (base, conflicts, policies, what needs a person); change nothing.
     #[arg(long)]
@@ -127,6 +132,7 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
     let opts = sync::Options {
         tag: a.tag,
         push: !a.no_push,
+        fetch: !a.no_fetch,
         dry_run: a.dry_run,
         pr: a.pr,
         supersede: a.supersede,

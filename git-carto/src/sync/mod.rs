@@ -64,6 +64,8 @@ use verify::{Check, Finding, Target, Verification};
 pub struct Options {
     pub tag: Option<String>,
     pub push: bool,
+    /// Fetch upstream and origin first (`--no-fetch` turns it off).
+    pub fetch: bool,
     pub dry_run: bool,
     pub pr: bool,
     pub supersede: bool,

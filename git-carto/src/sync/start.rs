@@ -64,13 +64,17 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
 
     progress(&format!(
         "{} upstream tags from `{}`",
-        if opts.dry_run { "Listing" } else { "Fetching" },
+        match (opts.fetch, opts.dry_run) {
+            (false, _) => "Reading the last fetched",
+            (true, true) => "Listing",
+            (true, false) => "Fetching",
+        },
         cfg.upstream()
     ));
-    if !opts.dry_run {
+    if opts.fetch && !opts.dry_run {
         detect::fetch(fork)?;
     }
-    let tags = detect::upstream_tags(fork, opts.dry_run)?;
+    let tags = detect::upstream_tags(fork, opts.fetch && opts.dry_run)?;
     if tags.stable.is_empty() {
         return Err(Error::refused(format!(
             "no stable tags on `{}` (patterns: {}): check the remote and upstream.stableTag",

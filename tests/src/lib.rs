@@ -95,6 +95,24 @@ impl Run {
         Self::from(out)
     }
 
+    /// Run `cmd` with `input` on its standard input, capturing its output.
+    pub fn with_input(cmd: &mut Command, input: &str) -> Self {
+        use std::io::Write;
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        Self::from(child.wait_with_output().unwrap())
+    }
+
     #[track_caller]
     pub fn ok(self) -> Self {
         assert_eq!(

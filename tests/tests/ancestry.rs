@@ -4,11 +4,10 @@
 //! a commit-graph, and commits newer than the graph.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use carto_tests::Fixture;
+use carto_tests::{Fixture, Run};
 use git2::Oid;
 use git_carto::repo::git::Git;
 
@@ -73,19 +72,9 @@ fn import(repo: &Path, parents: &[Vec<usize>], dates: &[i64], range: std::ops::R
             format!("{i}\n").len()
         ));
     }
-    let mut child = Command::new("git")
-        .args(["fast-import", "--quiet"])
-        .current_dir(repo)
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stream.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success(), "fast-import failed");
+    let mut import = Command::new("git");
+    import.args(["fast-import", "--quiet"]).current_dir(repo);
+    Run::with_input(&mut import, &stream).ok();
 }
 
 fn ancestors(parents: &[Vec<usize>]) -> Vec<BTreeSet<usize>> {

@@ -2,9 +2,7 @@
 //! `git commit` and `git push` to `file://` remotes, with linked worktrees,
 //! `core.hooksPath` and hooks that were there before.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::Stdio;
 
 use carto_tests::{Fixture, Run};
 
@@ -806,22 +804,12 @@ fn upstream_commits_pushed_on_a_sync_branch_are_not_judged() {
 }
 
 fn hook_with_input(f: &Fixture, dir: &Path, args: &[&str], input: &str) -> Run {
-    let mut child = f
-        .command("git", dir)
-        .args(["carto", "hook", "pre-push"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    Run::from_output(child.wait_with_output().unwrap())
+    Run::with_input(
+        f.command("git", dir)
+            .args(["carto", "hook", "pre-push"])
+            .args(args),
+        input,
+    )
 }
 
 #[test]

@@ -370,11 +370,11 @@ fn no_fetch_syncs_the_last_fetched_release_without_a_remote() {
     for remote in ["upstream", "origin"] {
         f.git(&f.work, &["remote", "set-url", remote, &gone]);
     }
-    let before = refs_of(&f);
+    let before = refs(&f);
     let dry = f.carto(&["sync", "--no-fetch", "--dry-run"]).ok();
     assert!(dry.stdout.contains("v1.78.5"), "{}", dry.stdout);
     assert!(!dry.stdout.contains("1.79.0"), "{}", dry.stdout);
-    assert_eq!(refs_of(&f), before, "a dry run moved something");
+    assert_eq!(refs(&f), before, "a dry run moved something");
 
     let out = f.carto(&["sync", "--no-fetch", "--no-push"]).ok();
     assert!(
@@ -397,14 +397,4 @@ fn no_fetch_syncs_the_last_fetched_release_without_a_remote() {
     // The same sync fetching needs the remotes, and says which one failed.
     let refused = f.carto(&["sync", "--no-push"]).fails(1);
     assert!(refused.stderr.contains("`upstream`"), "{}", refused.stderr);
-}
-
-/// The work clone's refs (no origin: it cannot be reached in these tests).
-fn refs_of(f: &Fixture) -> String {
-    let mut s = f.git(
-        &f.work,
-        &["for-each-ref", "--format=%(refname) %(objectname)"],
-    );
-    s.push_str(&f.git(&f.work, &["rev-parse", "HEAD"]));
-    s
 }

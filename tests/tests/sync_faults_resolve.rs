@@ -5,9 +5,6 @@
 
 mod sync_support;
 
-use std::io::Write;
-use std::process::Stdio;
-
 use carto_tests::fault::{FaultGit, Mode};
 use carto_tests::{Fixture, Run};
 use sync_support::*;
@@ -25,20 +22,7 @@ const STEPS: [(&str, Mode); 6] = [
 /// `git carto sync <args>` with the fault wrapper, `input` on stdin.
 fn run(fault: &FaultGit, f: &Fixture, at: (&str, u32, Mode), args: &[&str], input: &str) -> Run {
     fault.reset();
-    let mut child = fault
-        .command(f, Some(at), args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    Run::from(child.wait_with_output().unwrap())
+    Run::with_input(&mut fault.command(f, Some(at), args), input)
 }
 
 #[track_caller]

@@ -13,23 +13,8 @@ fn carto_input(f: &Fixture, args: &[&str], input: &str, env: &[(&str, String)]) 
     let mut cmd = f.command("git", &f.work);
     cmd.arg("carto")
         .args(args)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .envs(env.iter().map(|(k, v)| (k, v)));
+    Run::with_input(&mut cmd, input)
 }
 
 /// An editor that checks it was given both sides, then writes the merged file.

@@ -360,12 +360,19 @@ fn an_unknown_policy_is_a_configuration_error_before_anything_moves() {
 
 /// `--no-fetch` merges what the last fetch brought and talks to no remote: a
 /// release upstream cut since is not seen, and remotes that cannot be reached
-/// do not matter (`--dry-run` reads the fetched tags, not `ls-remote`).
+/// do not matter (`--dry-run` reads the fetched tags, not `ls-remote`). Like
+/// `status`, it says how old that fetch is.
 #[test]
 fn no_fetch_syncs_the_last_fetched_release_without_a_remote() {
     let f = Fixture::new();
     f.git(&f.work, &["fetch", "--quiet", "--tags", "upstream"]);
     f.upstream_release("1.79.0", None);
+    // That fetch was three days ago, which the sync says.
+    f.command("touch", &f.work)
+        .args(["-d", "3 days ago"])
+        .arg(f.work.join(".git/FETCH_HEAD"))
+        .status()
+        .unwrap();
     let gone = format!("file://{}/gone.git", f.root.path().display());
     for remote in ["upstream", "origin"] {
         f.git(&f.work, &["remote", "set-url", remote, &gone]);
@@ -385,6 +392,13 @@ fn no_fetch_syncs_the_last_fetched_release_without_a_remote() {
     assert!(
         !out.stderr.contains("Fetching"),
         "said it fetched: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(
+            "As of the last fetch, 3 days ago: without --no-fetch the sync fetches first."
+        ),
+        "{}",
         out.stderr
     );
     assert_eq!(f.rev("main^{tree}"), f.rev("v1.78.5-stable^{tree}"));

@@ -46,3 +46,18 @@ impl Global {
         Fork::open_for_process(&self.cwd()?)
     }
 }
+
+/// How long ago the last fetch was, when it is more than a day: `status`
+/// and `sync --no-fetch` answer from the remote-tracking refs and say how
+/// old they are, as git's own "Your branch is up to date" does not.
+pub fn stale_fetch(fork: &Fork) -> Option<String> {
+    const STALE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+    let age = fork.git.last_fetch()?.elapsed().ok()?;
+    if age <= STALE {
+        return None;
+    }
+    Some(match age.as_secs() / (24 * 3600) {
+        1 => "1 day".to_string(),
+        days => format!("{days} days"),
+    })
+}

@@ -16,9 +16,6 @@ pub struct Args {
     fetch: bool,
 }
 
-/// Remote-tracking refs older than this get an "as of the last fetch" note.
-const STALE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
-
 pub fn run(g: &Global, a: Args) -> Result<u8> {
     let fork = g.open()?;
     if a.fetch {
@@ -42,26 +39,11 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
             "{}",
             status::render(&s, Style::detect(Some(&fork.git.repo)))
         )?;
-        let age = fork
-            .git
-            .last_fetch()
-            .and_then(|t| t.elapsed().ok())
-            .filter(|age| *age > STALE);
-        if let Some(age) = age {
+        if let Some(age) = super::stale_fetch(fork) {
             git_carto::outln!(
-                "\nAs of the last fetch, {} ago: `git carto status --fetch` fetches first.",
-                ago(age)
+                "\nAs of the last fetch, {age} ago: `git carto status --fetch` fetches first."
             )?;
         }
     }
     Ok(0)
-}
-
-fn ago(age: std::time::Duration) -> String {
-    let hours = age.as_secs() / 3600;
-    match hours / 24 {
-        0 => format!("{hours} hours"),
-        1 => "1 day".to_string(),
-        days => format!("{days} days"),
-    }
 }

@@ -129,6 +129,13 @@ pub fn run(g: &Global, a: Args) -> Result<u8> {
         }
         return Ok(if out.left.is_empty() { 0 } else { 1 });
     }
+    if a.no_fetch {
+        if let Some(age) = super::stale_fetch(fork) {
+            progress(&format!(
+                "As of the last fetch, {age} ago: without --no-fetch the sync fetches first."
+            ));
+        }
+    }
     let opts = sync::Options {
         tag: a.tag,
         push: !a.no_push,

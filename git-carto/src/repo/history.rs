@@ -113,8 +113,7 @@ impl Git {
                 out.extend(positions.into_iter().map(Node::Graph));
             }
             (Node::Loose(oid), _) => {
-                let parents = self.header_with(oid, |h| h.parents.clone())?;
-                out.extend(parents.iter().map(|&p| self.node(p)));
+                self.header_with(oid, |h| out.extend(h.parents.iter().map(|&p| self.node(p))))?;
             }
             (Node::Graph(_), None) => {}
         }

@@ -341,26 +341,31 @@ impl Git {
 
     /// Whether `tip` extends `ancestor` (equal or a descendant). Follows the
     /// first-parent chain first, since a push or a mirror merge nearly always
-    /// extends the old tip along it; that answers at once where libgit2's
-    /// merge-base walk would read everything in between (50k upstream commits
-    /// for a mirror merge).
+    /// extends the old tip along it; that answers at once where a merge-base
+    /// walk would read everything in between (50k upstream commits for a
+    /// mirror merge). The chain is read like every walk (see `history`).
     pub fn extends(&self, tip: Oid, ancestor: Oid) -> Result<bool> {
         if tip == ancestor {
             return Ok(true);
         }
         let floor = self.commit_time(ancestor)? - SLACK_SECONDS;
-        let mut commit = self.repo.find_commit(tip)?;
+        let mut node = self.node(tip);
+        let mut parents = Vec::with_capacity(2);
         for _ in 0..10_000 {
-            let Ok(parent) = commit.parent(0) else {
+            parents.clear();
+            if self.node_parents(node, &mut parents).is_err() {
+                break;
+            }
+            let Some(&parent) = parents.first() else {
                 break;
             };
-            if parent.id() == ancestor {
+            if self.node_id(parent) == ancestor {
                 return Ok(true);
             }
-            if parent.time().seconds() < floor {
-                break;
+            match self.node_time(parent) {
+                Ok(time) if time >= floor => node = parent,
+                _ => break,
             }
-            commit = parent;
         }
         self.is_ancestor(ancestor, tip)
     }

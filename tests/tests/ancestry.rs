@@ -1,5 +1,5 @@
-//! Merge bases and ahead/behind counts (`repo::bases`) on generated
-//! histories against the truth (ancestor sets computed here) and against git
+//! Merge bases and ahead/behind counts (`repo::bases`) and ranges
+//! (`repo::range`) on generated histories against the truth (ancestor sets computed here) and against git
 //! itself: criss-cross merges, unrelated roots, clock skew, with and without
 //! a commit-graph, and commits newer than the graph.
 
@@ -164,6 +164,29 @@ fn check(seed: u64, skew: bool, graph: bool) {
                 truth,
                 "counts, {what}"
             );
+            // The range walk (`git rev-list --date-order a ^b ^c`): the
+            // commits a reaches and neither b nor c does, in git's order.
+            let c = rng.below(n);
+            let mut truth: BTreeSet<usize> = anc[a].difference(&anc[b]).copied().collect();
+            truth.retain(|x| !anc[c].contains(x));
+            let ours = git.walk(ids[a], &[ids[b], ids[c]]).unwrap();
+            let as_index: BTreeSet<usize> = ours
+                .iter()
+                .map(|o| ids.iter().position(|i| i == o).unwrap())
+                .collect();
+            assert_eq!(as_index, truth, "range c{a} ^c{b} ^c{c}, {what}");
+            let out = Command::new("git")
+                .args(["rev-list", "--date-order", &ids[a].to_string()])
+                .arg(format!("^{}", ids[b]))
+                .arg(format!("^{}", ids[c]))
+                .current_dir(&repo)
+                .output()
+                .unwrap();
+            let gits: Vec<Oid> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(|l| Oid::from_str(l).unwrap())
+                .collect();
+            assert_eq!(ours, gits, "git's range in git's order, c{a} ^c{b} ^c{c}, {what}");
         }
     }
 }

@@ -151,14 +151,14 @@ pub(crate) struct Marks {
 }
 
 impl Marks {
-    fn get(&self, node: Node) -> (u8, u32) {
+    pub(crate) fn get(&self, node: Node) -> (u8, u32) {
         match node {
             Node::Graph(pos) => self.graph.get(pos as usize).copied().unwrap_or_default(),
             Node::Loose(oid) => self.loose.get(&oid).copied().unwrap_or_default(),
         }
     }
 
-    fn slot(&mut self, node: Node) -> &mut (u8, u32) {
+    pub(crate) fn slot(&mut self, node: Node) -> &mut (u8, u32) {
         match node {
             Node::Graph(pos) => {
                 let pos = pos as usize;

@@ -430,16 +430,6 @@ impl Git {
             .collect())
     }
 
-    /// Commits reachable from `tip` and from none of `hide`, in walk order.
-    pub fn walk(&self, tip: Oid, hide: &[Oid]) -> Result<Vec<Oid>> {
-        let mut walk = self.repo.revwalk()?;
-        walk.push(tip)?;
-        for h in hide {
-            walk.hide(*h)?;
-        }
-        Ok(walk.collect::<std::result::Result<_, _>>()?)
-    }
-
     /// Content of a file at a commit, if present and UTF-8.
     pub fn file_at(&self, commit: Oid, path: &str) -> Result<Option<String>> {
         let tree = self.repo.find_commit(commit)?.tree()?;

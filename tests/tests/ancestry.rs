@@ -186,7 +186,10 @@ fn check(seed: u64, skew: bool, graph: bool) {
                 .lines()
                 .map(|l| Oid::from_str(l).unwrap())
                 .collect();
-            assert_eq!(ours, gits, "git's range in git's order, c{a} ^c{b} ^c{c}, {what}");
+            assert_eq!(
+                ours, gits,
+                "git's range in git's order, c{a} ^c{b} ^c{c}, {what}"
+            );
         }
     }
 }

@@ -60,7 +60,10 @@ impl Git {
         for n in nodes {
             parents.clear();
             self.node_parents(*n, &mut parents)?;
-            let inside: Vec<usize> = parents.iter().filter_map(|p| index.get(p).copied()).collect();
+            let inside: Vec<usize> = parents
+                .iter()
+                .filter_map(|p| index.get(p).copied())
+                .collect();
             for &p in &inside {
                 children[p] += 1;
             }

@@ -96,7 +96,7 @@ pub fn compute(
             }
         })
         .collect();
-    let settled = settle::plan(fork, &sides, &records)?;
+    let settled = settle::plan(fork, &sides, &records, None)?;
     let tree = repo.find_tree(merged.tree)?;
     let hunks = |path: &str| -> usize {
         tree.get_path(std::path::Path::new(path))

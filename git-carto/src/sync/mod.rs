@@ -192,10 +192,15 @@ fn refresh(fork: &Fork, state: &mut State, unmerged: &HashSet<String>) -> Result
 
 /// Apply every automatic policy to the unresolved paths, in one batch; paths
 /// whose policy would drop protected fork lines are held for a person.
-fn apply_policies(fork: &Fork, state: &mut State) -> Result<usize> {
+/// `guard`: provenance already reading, if the caller started it.
+fn apply_policies(
+    fork: &Fork,
+    state: &mut State,
+    guard: Option<provenance::Guard>,
+) -> Result<usize> {
     let unmerged = unmerged_paths(fork)?;
     refresh(fork, state, &unmerged)?;
-    let settled = settle::plan(fork, &state.sides, &state.conflicts)?;
+    let settled = settle::plan(fork, &state.sides, &state.conflicts, guard)?;
     let changes: Vec<&resolve::Change> = settled.planned.iter().map(|p| &p.change).collect();
     resolve::apply(&fork.git, &changes)?;
     let n = settled.planned.len();

@@ -12,8 +12,16 @@
 //! tags, upstream's branches, the mirror, the merge base) and the upstream
 //! commits since the base: each distinct tree and blob read once, only for the
 //! paths a policy would drop lines of; no per-path `git log`.
+//!
+//! Reading those trees is most of the work (a thousand versions of a large
+//! directory), and it needs only the paths, not the lines: a sync starts it
+//! on another thread ([`Guard::read_ahead`]) as soon as the merge names its
+//! conflicts, while git's processes check the result out and this core would
+//! wait.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::thread::JoinHandle;
 
 use git2::{Oid, Repository};
 use regex::Regex;
@@ -34,6 +42,15 @@ pub struct Guard {
     features: Vec<(Vec<PathGlob>, Vec<Regex>)>,
     /// Root trees of upstream's versions, each once.
     trees: Vec<Oid>,
+    /// The versions of some paths, being read on another thread.
+    ahead: Option<Ahead>,
+}
+
+/// [`versions`] of `paths`, read by another thread with its own repository
+/// handle.
+struct Ahead {
+    paths: HashSet<String>,
+    reading: JoinHandle<Result<HashMap<Oid, Vec<String>>>>,
 }
 
 /// The fork lines a resolution would drop, for one path.
@@ -87,13 +104,41 @@ impl Guard {
             markers: fork.config.get_all("resolve.marker").to_vec(),
             features,
             trees,
+            ahead: None,
         })
+    }
+
+    /// Start reading upstream's versions of `paths` on another thread; what
+    /// [`Guard::protected`] later asks of them is then read from its result.
+    /// Any failure there only means reading them here, as without it.
+    pub fn read_ahead(&mut self, git_dir: &Path, paths: Vec<String>) {
+        if paths.is_empty() {
+            return;
+        }
+        let (dir, trees) = (git_dir.to_path_buf(), self.trees.clone());
+        let set = paths.iter().cloned().collect();
+        let reading = std::thread::spawn(move || {
+            let repo = Repository::open(&dir)?;
+            let found = versions(&repo, &trees, paths.iter().map(String::as_str))?;
+            Ok(found
+                .into_iter()
+                .map(|(id, ps)| (id, ps.into_iter().map(str::to_string).collect()))
+                .collect())
+        });
+        self.ahead = Some(Ahead {
+            paths: set,
+            reading,
+        });
     }
 
     /// For each item, the lines that must not be dropped without a person:
     /// customizations (upstream never had the text), marker lines and
     /// feature-probe matches. One pass over upstream's versions for all items.
-    pub fn protected(&self, repo: &Repository, items: &[AtStake<'_>]) -> Result<Vec<Vec<usize>>> {
+    pub fn protected(
+        &mut self,
+        repo: &Repository,
+        items: &[AtStake<'_>],
+    ) -> Result<Vec<Vec<usize>>> {
         let mut sought: HashMap<&str, HashSet<&str>> = HashMap::new();
         for item in items {
             for (_, text) in &item.lines {
@@ -133,34 +178,38 @@ impl Guard {
     /// every line of every version was most of a sync's own time with a
     /// commit-graph (1,300 versions of 42 paths).
     fn upstream_had<'a>(
-        &self,
+        &mut self,
         repo: &Repository,
         sought: &HashMap<&'a str, HashSet<&'a str>>,
     ) -> Result<HashMap<&'a str, HashSet<&'a str>>> {
         let mut found: HashMap<&'a str, HashSet<&'a str>> = HashMap::new();
+        let ahead = self.ahead.take();
         if sought.is_empty() {
             return Ok(found);
         }
-        let mut blobs: HashMap<Oid, Vec<&'a str>> = HashMap::new();
-        let wanted = Paths::of(sought.keys().copied());
-        // A subtree met again at the same place (most directories are the
-        // same in most upstream versions) holds the same blobs: read once.
-        let mut seen: HashSet<(*const Paths<'_>, Oid)> = HashSet::new();
-        for t in &self.trees {
-            let tree = repo.find_tree(*t)?;
-            wanted.visit(
-                repo,
-                &tree,
-                &mut |dir, id| seen.insert((dir, id)),
-                &mut |p, id, kind| {
-                    if kind == Some(git2::ObjectType::Blob) {
-                        let v = blobs.entry(id).or_default();
-                        if !v.contains(&p) {
-                            v.push(p);
+        let read_ahead = ahead.and_then(|a| Some((a.paths, a.reading.join().ok()?.ok()?)));
+        let (covered, mut blobs) = match read_ahead {
+            Some((paths, got)) => {
+                let mut blobs: HashMap<Oid, Vec<&'a str>> = HashMap::new();
+                for (id, ps) in got {
+                    for p in ps {
+                        if let Some((&key, _)) = sought.get_key_value(p.as_str()) {
+                            blobs.entry(id).or_default().push(key);
                         }
                     }
-                },
-            )?;
+                }
+                (paths, blobs)
+            }
+            None => (HashSet::new(), HashMap::new()),
+        };
+        let rest = sought.keys().copied().filter(|p| !covered.contains(*p));
+        for (id, ps) in versions(repo, &self.trees, rest)? {
+            let v = blobs.entry(id).or_default();
+            for p in ps {
+                if !v.contains(&p) {
+                    v.push(p);
+                }
+            }
         }
         let done = |found: &HashMap<&str, HashSet<&str>>, p: &str| {
             found.get(p).map_or(0, HashSet::len) == sought.get(p).map_or(0, HashSet::len)
@@ -187,4 +236,34 @@ impl Guard {
         }
         Ok(found)
     }
+}
+
+/// Each blob `trees` hold at `paths`, with the paths it is at.
+fn versions<'a>(
+    repo: &Repository,
+    trees: &[Oid],
+    paths: impl IntoIterator<Item = &'a str>,
+) -> Result<HashMap<Oid, Vec<&'a str>>> {
+    let mut blobs: HashMap<Oid, Vec<&'a str>> = HashMap::new();
+    let wanted = Paths::of(paths);
+    // A subtree met again at the same place (most directories are the
+    // same in most upstream versions) holds the same blobs: read once.
+    let mut seen: HashSet<(*const Paths<'_>, Oid)> = HashSet::new();
+    for t in trees {
+        let tree = repo.find_tree(*t)?;
+        wanted.visit(
+            repo,
+            &tree,
+            &mut |dir, id| seen.insert((dir, id)),
+            &mut |p, id, kind| {
+                if kind == Some(git2::ObjectType::Blob) {
+                    let v = blobs.entry(id).or_default();
+                    if !v.contains(&p) {
+                        v.push(p);
+                    }
+                }
+            },
+        )?;
+    }
+    Ok(blobs)
 }

@@ -69,7 +69,7 @@ pub fn resolve_cmd(fork: &Fork, walk: Option<&mut walk::Walk<'_>>) -> Result<Res
         .filter(|r| r.resolution.is_some())
         .map(|r| r.conflict.path.clone())
         .collect();
-    apply_policies(fork, &mut state)?;
+    apply_policies(fork, &mut state, None)?;
     state.save(git)?;
     let by_policy: Vec<String> = state
         .conflicts

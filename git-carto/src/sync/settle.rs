@@ -37,7 +37,14 @@ pub struct Settled {
 }
 
 /// Plan every automatic policy for the unresolved `records`.
-pub fn plan(fork: &Fork, sides: &Sides, records: &[Record]) -> Result<Settled> {
+/// `guard` is one already reading upstream's versions ([`Guard::read_ahead`]);
+/// without one it is made here when a policy needs it.
+pub fn plan(
+    fork: &Fork,
+    sides: &Sides,
+    records: &[Record],
+    guard: Option<Guard>,
+) -> Result<Settled> {
     let repo = &fork.git.repo;
     let mut planned = Vec::new();
     for (i, r) in records.iter().enumerate() {
@@ -85,7 +92,10 @@ pub fn plan(fork: &Fork, sides: &Sides, records: &[Record]) -> Result<Settled> {
         let p = &planned[k];
         stakes.push(at_stake(repo, &records[p.index], &p.change));
     }
-    let guard = Guard::new(fork, sides)?;
+    let mut guard = match guard {
+        Some(g) => g,
+        None => Guard::new(fork, sides)?,
+    };
     let protected = guard.protected(repo, &stakes)?;
     let mut held = Vec::new();
     let mut drop_k = Vec::new();

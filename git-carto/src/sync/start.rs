@@ -1,6 +1,8 @@
 //! `git carto sync`: detect the release, update the mirror, make or continue
 //! the sync branch and merge production into it.
 
+use super::policy::Policy;
+use super::provenance::Guard;
 use super::*;
 use crate::repo::git::Git;
 
@@ -237,6 +239,7 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
     state.sides.fork_label = cfg.production().to_string();
     state.save(git)?;
 
+    let mut guard = None;
     let merged = (|| -> Result<Option<base::Base>> {
         let merging = !git.is_ancestor(production, start_at)?;
         // The base depends on history only: chosen before anything moves.
@@ -257,6 +260,7 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
                 // one to the result (a third of a 900-path sync).
                 progress(&merging_line(fork, &branch, &base));
                 let merged = merge_in_memory(git, &mut base, start_at, production)?;
+                guard = read_ahead(fork, &base, start_at, production, &merged)?;
                 create_and_enter(fork, &branch, start_at, current.as_deref(), from)?;
                 mirror::update_local(fork, &step)?;
                 let msg = format!("Merge branch '{}' into {branch}\n", cfg.production());
@@ -272,6 +276,7 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
         progress(&merging_line(fork, &branch, &base));
         if in_memory(git, &base, start_at, production) {
             let merged = merge_in_memory(git, &mut base, start_at, production)?;
+            guard = read_ahead(fork, &base, start_at, production, &merged)?;
             let msg = format!("Merge branch '{}' into {branch}\n", cfg.production());
             merge::into_worktree(git, &merged, production, &msg)?;
             return Ok(Some(base));
@@ -315,7 +320,7 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
         let rules = Rules::from_config(&fork.config)?;
         state.warnings = glob_warnings(fork, &rules, &state.sides)?;
         record_conflicts(fork, &rules, &mut state)?;
-        apply_policies(fork, &mut state)?;
+        apply_policies(fork, &mut state, guard.take())?;
         state.save(git)
     })();
     if let Err(e) = setup {
@@ -332,6 +337,35 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
 /// into one first, which `git merge` itself does best.
 fn in_memory(git: &Git, base: &base::Base, upstream: Oid, production: Oid) -> bool {
     base.is_explicit() || git.merge_bases(upstream, production).len() == 1
+}
+
+/// Provenance for the conflicts an `upstream` policy will settle, read on
+/// another thread while git's processes check the merge out (see
+/// `provenance`); `None` when no policy needs it.
+fn read_ahead(
+    fork: &Fork,
+    base: &base::Base,
+    upstream: Oid,
+    production: Oid,
+    merged: &merge::InMemory,
+) -> Result<Option<Guard>> {
+    let rules = Rules::from_config(&fork.config)?;
+    let paths: Vec<String> = merged
+        .paths()
+        .into_iter()
+        .filter(|p| rules.decide([*p]).policy == Policy::Upstream)
+        .map(str::to_string)
+        .collect();
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let sides = Sides {
+        base: Some(base.commit),
+        ..Sides::new(fork, upstream, production, true)
+    };
+    let mut guard = Guard::new(fork, &sides)?;
+    guard.read_ahead(fork.git.git_dir(), paths);
+    Ok(Some(guard))
 }
 
 /// The merge against `base`, and beside a base carto chose, for the report,

@@ -180,7 +180,7 @@ fn confirm_loss(
     if stake.lines.is_empty() {
         return Ok(true);
     }
-    let guard = super::provenance::Guard::new(fork, &state.sides)?;
+    let mut guard = super::provenance::Guard::new(fork, &state.sides)?;
     let protected = guard.protected(repo, std::slice::from_ref(&stake))?;
     let lines = protected.into_iter().next().unwrap_or_default();
     if lines.is_empty() {

@@ -89,6 +89,19 @@ fn ancestors(parents: &[Vec<usize>]) -> Vec<BTreeSet<usize>> {
     all
 }
 
+/// The commit ids a git command prints, a line each.
+fn git_ids(repo: &Path, args: &[&str]) -> Vec<Oid> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| Oid::from_str(l).unwrap())
+        .collect()
+}
+
 fn check(seed: u64, skew: bool, graph: bool) {
     let fx = Fixture::new();
     let repo = fx.path(&format!("h{seed}"));
@@ -129,20 +142,15 @@ fn check(seed: u64, skew: bool, graph: bool) {
             .map(|o| ids.iter().position(|i| i == o).unwrap())
             .collect();
         assert_eq!(as_index, best, "merge bases, {what}");
-        let out = Command::new("git")
-            .args([
+        let gits = git_ids(
+            &repo,
+            &[
                 "merge-base",
                 "--all",
                 &ids[a].to_string(),
                 &ids[b].to_string(),
-            ])
-            .current_dir(&repo)
-            .output()
-            .unwrap();
-        let gits: Vec<Oid> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| Oid::from_str(l).unwrap())
-            .collect();
+            ],
+        );
         assert_eq!(ours, gits, "git's merge bases in git's order, {what}");
         // Without generation numbers a count is bounded by dates, as git's
         // and libgit2's are: exact only where dates do not go backwards.
@@ -175,17 +183,15 @@ fn check(seed: u64, skew: bool, graph: bool) {
                 .map(|o| ids.iter().position(|i| i == o).unwrap())
                 .collect();
             assert_eq!(as_index, truth, "range c{a} ^c{b} ^c{c}, {what}");
-            let out = Command::new("git")
-                .args(["rev-list", "--date-order", &ids[a].to_string()])
-                .arg(format!("^{}", ids[b]))
-                .arg(format!("^{}", ids[c]))
-                .current_dir(&repo)
-                .output()
-                .unwrap();
-            let gits: Vec<Oid> = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .map(|l| Oid::from_str(l).unwrap())
-                .collect();
+            let (hide_b, hide_c) = (format!("^{}", ids[b]), format!("^{}", ids[c]));
+            let range = [
+                "rev-list",
+                "--date-order",
+                &ids[a].to_string(),
+                &hide_b,
+                &hide_c,
+            ];
+            let gits = git_ids(&repo, &range);
             assert_eq!(
                 ours, gits,
                 "git's range in git's order, c{a} ^c{b} ^c{c}, {what}"

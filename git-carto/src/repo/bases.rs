@@ -63,7 +63,7 @@ impl Git {
             Some(p)
                 if (p.one, p.two) == (local, upstream) || (p.two, p.one) == (local, upstream) =>
             {
-                paint.marks = p.marks;
+                paint.queue.marks = p.marks;
                 p.one != local
             }
             _ => {
@@ -90,7 +90,7 @@ impl Git {
         *self.last_paint.borrow_mut() = Some(Painted {
             one: a,
             two: b,
-            marks: paint.marks,
+            marks: paint.queue.marks,
         });
         if bases.len() > 1 {
             bases = self.remove_redundant(&bases)?;
@@ -181,16 +181,68 @@ pub(crate) struct Painted {
     marks: Marks,
 }
 
-/// One paint walk's marks and queue.
+/// A walk's marks and queue, in git's order: highest key (generation, then
+/// date) first, then first queued. It counts the entries of commits that do
+/// not carry the `done` flag (stale, hidden): a walk ends when none are left
+/// (git scans the whole queue for that after every step).
+pub(crate) struct Queue<'g> {
+    git: &'g Git,
+    pub(crate) marks: Marks,
+    heap: BinaryHeap<(Key, Reverse<u64>, Node)>,
+    queued: u64,
+    pub(crate) live: usize,
+    done: u8,
+}
+
+impl<'g> Queue<'g> {
+    pub(crate) fn new(git: &'g Git, done: u8) -> Self {
+        Queue {
+            git,
+            marks: Marks::default(),
+            heap: BinaryHeap::new(),
+            queued: 0,
+            live: 0,
+            done,
+        }
+    }
+
+    pub(crate) fn flags(&self, node: Node) -> u8 {
+        self.marks.get(node).0
+    }
+
+    /// Add `flags` to a commit and queue it.
+    pub(crate) fn mark(&mut self, node: Node, flags: u8) -> Result<()> {
+        let (old, entries) = self.marks.get(node);
+        if flags & self.done != 0 && old & self.done == 0 {
+            self.live -= entries as usize;
+        }
+        *self.marks.slot(node) = (old | flags, entries + 1);
+        if (old | flags) & self.done == 0 {
+            self.live += 1;
+        }
+        self.queued += 1;
+        let key = self.git.node_key(node)?;
+        self.heap.push((key, Reverse(self.queued), node));
+        Ok(())
+    }
+
+    /// The next entry: its key, commit and the commit's flags now.
+    pub(crate) fn pop(&mut self) -> Option<(Key, Node, u8)> {
+        let (key, _, node) = self.heap.pop()?;
+        let slot = self.marks.slot(node);
+        slot.1 -= 1;
+        let flags = slot.0;
+        if flags & self.done == 0 {
+            self.live -= 1;
+        }
+        Some((key, node, flags))
+    }
+}
+
+/// One paint walk.
 struct Paint<'g> {
     git: &'g Git,
-    marks: Marks,
-    /// Highest key first, then first queued (git's stable priority queue).
-    queue: BinaryHeap<(Key, Reverse<u64>, Node)>,
-    queued: u64,
-    /// How many queue entries are of commits not stale: the walk ends when
-    /// none are (git scans the whole queue for that after every step).
-    not_stale: usize,
+    queue: Queue<'g>,
     parents: Vec<Node>,
 }
 
@@ -198,32 +250,17 @@ impl<'g> Paint<'g> {
     fn new(git: &'g Git) -> Self {
         Paint {
             git,
-            marks: Marks::default(),
-            queue: BinaryHeap::new(),
-            queued: 0,
-            not_stale: 0,
+            queue: Queue::new(git, STALE),
             parents: Vec::new(),
         }
     }
 
     fn flags(&self, node: Node) -> u8 {
-        self.marks.get(node).0
+        self.queue.flags(node)
     }
 
-    /// Add `flags` to a commit and queue it.
     fn mark(&mut self, node: Node, flags: u8) -> Result<()> {
-        let (old, entries) = self.marks.get(node);
-        if flags & STALE != 0 && old & STALE == 0 {
-            self.not_stale -= entries as usize;
-        }
-        *self.marks.slot(node) = (old | flags, entries + 1);
-        if (old | flags) & STALE == 0 {
-            self.not_stale += 1;
-        }
-        self.queued += 1;
-        let key = self.git.node_key(node)?;
-        self.queue.push((key, Reverse(self.queued), node));
-        Ok(())
+        self.queue.mark(node, flags)
     }
 
     /// `paint_down_to_common`: marks what `one` reaches PARENT1, what the
@@ -236,22 +273,16 @@ impl<'g> Paint<'g> {
         for &two in twos {
             self.mark(two, PARENT2)?;
         }
-        while self.not_stale > 0 {
-            let Some((key, _, node)) = self.queue.pop() else {
+        while self.queue.live > 0 {
+            let Some((key, node, mut flags)) = self.queue.pop() else {
                 break;
             };
-            let slot = self.marks.slot(node);
-            slot.1 -= 1;
-            let mut flags = slot.0;
-            if flags & STALE == 0 {
-                self.not_stale -= 1;
-            }
             if key.0 < min_generation {
                 break;
             }
             flags &= PARENT1 | PARENT2 | STALE;
             if flags == PARENT1 | PARENT2 {
-                let slot = self.marks.slot(node);
+                let slot = self.queue.marks.slot(node);
                 if slot.0 & RESULT == 0 {
                     slot.0 |= RESULT;
                     found.push(node);
@@ -284,7 +315,7 @@ impl<'g> Paint<'g> {
         let mut parents = Vec::new();
         while let Some((_, node)) = queue.pop() {
             // Unpainted: below where the paint stopped, reached by neither.
-            let slot = self.marks.slot(node);
+            let slot = self.queue.marks.slot(node);
             let sides = slot.0 & (PARENT1 | PARENT2);
             if sides == 0 || sides == PARENT1 | PARENT2 || slot.0 & COUNTED != 0 {
                 continue;

@@ -14,9 +14,9 @@ use std::collections::{BinaryHeap, HashMap};
 use git2::Oid;
 
 use crate::error::Result;
-use crate::repo::bases::Marks;
+use crate::repo::bases::Queue;
 use crate::repo::git::Git;
-use crate::repo::history::{Key, Node};
+use crate::repo::history::Node;
 
 const SEEN: u8 = 1;
 const UNINTERESTING: u8 = 2;
@@ -32,19 +32,16 @@ impl Git {
     pub fn walk(&self, tip: Oid, hide: &[Oid]) -> Result<Vec<Oid>> {
         let mut walk = Walk {
             git: self,
-            marks: Marks::default(),
-            queue: BinaryHeap::new(),
-            queued: 0,
-            interesting: 0,
+            queue: Queue::new(self, UNINTERESTING),
         };
-        walk.mark(self.node(tip), SEEN)?;
+        walk.queue.mark(self.node(tip), SEEN)?;
         for h in hide {
-            walk.mark(self.node(*h), SEEN | UNINTERESTING)?;
+            walk.queue.mark(self.node(*h), SEEN | UNINTERESTING)?;
         }
         let listed = walk.run()?;
         let kept: Vec<Node> = listed
             .into_iter()
-            .filter(|n| walk.marks.get(*n).0 & UNINTERESTING == 0)
+            .filter(|n| walk.queue.flags(*n) & UNINTERESTING == 0)
             .collect();
         let ordered = self.date_order(&kept)?;
         Ok(ordered.into_iter().map(|n| self.node_id(n)).collect())
@@ -91,64 +88,36 @@ impl Git {
 
 struct Walk<'g> {
     git: &'g Git,
-    marks: Marks,
-    /// Highest generation, then newest, then first queued.
-    queue: BinaryHeap<(Key, Reverse<u64>, Node)>,
-    queued: u64,
-    /// Queue entries of commits not known hidden: the walk is over when
-    /// none are left (git's `everybody_uninteresting`), give or take the slop.
-    interesting: usize,
+    queue: Queue<'g>,
 }
 
 impl Walk<'_> {
-    /// Add `flags` to a commit and queue it (again, when it turns hidden
-    /// after it was walked: its parents must learn that too).
-    fn mark(&mut self, node: Node, flags: u8) -> Result<()> {
-        let (old, entries) = self.marks.get(node);
-        if flags & UNINTERESTING != 0 && old & UNINTERESTING == 0 {
-            self.interesting -= entries as usize;
-        }
-        *self.marks.slot(node) = (old | flags, entries + 1);
-        if (old | flags) & UNINTERESTING == 0 {
-            self.interesting += 1;
-        }
-        self.queued += 1;
-        let key = self.git.node_key(node)?;
-        self.queue.push((key, Reverse(self.queued), node));
-        Ok(())
-    }
-
     /// Walk until only hidden commits are queued; the commits listed on the
     /// way, some of which may have turned out hidden since.
     fn run(&mut self) -> Result<Vec<Node>> {
         let mut listed = Vec::new();
         let mut parents = Vec::new();
         let mut slop = SLOP;
-        while let Some((_, _, node)) = self.queue.pop() {
-            let slot = self.marks.slot(node);
-            slot.1 -= 1;
-            let flags = slot.0;
-            if flags & UNINTERESTING == 0 {
-                self.interesting -= 1;
-            }
+        while let Some((_, node, flags)) = self.queue.pop() {
             parents.clear();
             self.git.node_parents(node, &mut parents)?;
             if flags & UNINTERESTING != 0 {
                 for &p in &parents {
-                    if self.marks.get(p).0 & UNINTERESTING == 0 {
-                        self.mark(p, SEEN | UNINTERESTING)?;
+                    if self.queue.flags(p) & UNINTERESTING == 0 {
+                        // Again if it was walked: its parents must learn it too.
+                        self.queue.mark(p, SEEN | UNINTERESTING)?;
                     }
                 }
             } else if flags & LISTED == 0 {
-                self.marks.slot(node).0 |= LISTED;
+                self.queue.marks.slot(node).0 |= LISTED;
                 listed.push(node);
                 for &p in &parents {
-                    if self.marks.get(p).0 & SEEN == 0 {
-                        self.mark(p, SEEN)?;
+                    if self.queue.flags(p) & SEEN == 0 {
+                        self.queue.mark(p, SEEN)?;
                     }
                 }
             }
-            if self.interesting == 0 {
+            if self.queue.live == 0 {
                 slop -= 1;
                 if slop == 0 {
                     break;

@@ -102,7 +102,9 @@ fn git_ids(repo: &Path, args: &[&str]) -> Vec<Oid> {
         .collect()
 }
 
-fn check(seed: u64, skew: bool, graph: bool) {
+/// `prefetch`: the walks take the headers helpers read ahead from the packs
+/// (as a sync does), checked here against the same truth.
+fn check(seed: u64, skew: bool, graph: bool, prefetch: bool) {
     let fx = Fixture::new();
     let repo = fx.path(&format!("h{seed}"));
     std::fs::create_dir_all(&repo).unwrap();
@@ -126,6 +128,16 @@ fn check(seed: u64, skew: bool, graph: bool) {
     }
     let anc = ancestors(&parents);
     let git = Git::discover(&repo).unwrap();
+    if prefetch {
+        // The first import is packed, every commit whole; the second one is
+        // too small for a pack (fastimport.unpackLimit), so its commits are
+        // loose: the walks read those themselves.
+        let packed: BTreeSet<Oid> = git.packed_commits().into_iter().collect();
+        let first: BTreeSet<Oid> = ids[..50].iter().copied().collect();
+        assert_eq!(packed, first, "seed {seed}: the packed commits");
+        assert_eq!(git.packed_commits().len(), 50, "seed {seed}: each once");
+        git.prefetch_headers();
+    }
     let mut rng = Lcg(seed ^ 0xabcdef);
     for _ in 0..60 {
         let (a, b) = (rng.below(n), rng.below(n));
@@ -203,15 +215,15 @@ fn check(seed: u64, skew: bool, graph: bool) {
 #[test]
 fn merge_bases_and_counts_match_the_history_without_a_commit_graph() {
     for seed in 1..=4 {
-        check(seed, false, false);
-        check(seed, true, false);
+        check(seed, false, false, seed % 2 == 0);
+        check(seed, true, false, seed % 2 == 1);
     }
 }
 
 #[test]
 fn merge_bases_and_counts_match_the_history_with_a_commit_graph() {
     for seed in 5..=8 {
-        check(seed, false, true);
-        check(seed, true, true);
+        check(seed, false, true, false);
+        check(seed, true, true, false);
     }
 }

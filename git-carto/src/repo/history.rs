@@ -168,7 +168,13 @@ impl Git {
         if let Some(header) = self.headers.borrow().get(&oid) {
             return Ok(f(header));
         }
-        let header = self.read_header(&self.repo.odb()?, oid)?;
+        let odb = self.repo.odb()?;
+        if self.await_prefetched(&odb, oid) {
+            if let Some(header) = self.headers.borrow().get(&oid) {
+                return Ok(f(header));
+            }
+        }
+        let header = self.read_header(&odb, oid)?;
         let out = f(&header);
         self.headers.borrow_mut().insert(oid, header);
         Ok(out)
@@ -181,7 +187,7 @@ impl Git {
     }
 
     /// The shallow boundary, read once.
-    fn shallow(&self) -> &HashSet<Oid> {
+    pub(crate) fn shallow(&self) -> &HashSet<Oid> {
         self.shallow
             .get_or_init(|| self.shallow_commits().unwrap_or_default())
     }
@@ -196,42 +202,6 @@ impl Git {
             0 => (Bound::Since(time - SLACK_SECONDS), Some(time)),
             g => (Bound::Generation(g), None),
         })
-    }
-
-    /// Read the headers of `tips`' history, newest first (as a merge-base
-    /// walk meets them), until `done`. Read raw, through the object database:
-    /// libgit2's revwalk reads the whole history before its first answer,
-    /// so it could not stop in time. One reader: libgit2 locks its pack
-    /// windows for every read, and a second thread with its own repository
-    /// handle read no faster (170 ms for 32k commits, either way).
-    pub(crate) fn read_history(&self, tips: &[Oid], done: impl Fn() -> bool) {
-        let Ok(odb) = self.repo.odb() else {
-            return;
-        };
-        let mut queue = BinaryHeap::new();
-        let mut seen = HashSet::new();
-        for &tip in tips {
-            if seen.insert(tip) {
-                queue.push((i64::MAX, tip));
-            }
-        }
-        let mut read = 0usize;
-        while let Some((_, id)) = queue.pop() {
-            read += 1;
-            if read % 64 == 0 && done() {
-                return;
-            }
-            let known = self.headers.borrow().get(&id).cloned();
-            let Some(header) = known.or_else(|| self.read_header(&odb, id).ok()) else {
-                continue;
-            };
-            for &parent in header.parents.iter() {
-                if seen.insert(parent) {
-                    queue.push((header.time, parent));
-                }
-            }
-            self.headers.borrow_mut().insert(id, header);
-        }
     }
 
     /// A reachability oracle from one or more tips; see [`Reach`].
@@ -355,7 +325,7 @@ impl Reach<'_> {
 
 /// A commit's header from the object database. A shallow clone's boundary
 /// commits have no parents, as git sees them.
-fn header_from(odb: &Odb<'_>, oid: Oid, shallow: &HashSet<Oid>) -> Result<Header> {
+pub(crate) fn header_from(odb: &Odb<'_>, oid: Oid, shallow: &HashSet<Oid>) -> Result<Header> {
     let object = odb.read(oid)?;
     let header = match object.kind() {
         ObjectType::Commit => commit_header(object.data()),

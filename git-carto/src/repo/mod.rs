@@ -13,6 +13,7 @@ pub mod glob;
 pub mod history;
 pub mod memo;
 pub mod next_tag;
+pub mod prefetch;
 pub mod range;
 pub mod refs_file;
 pub mod tag;

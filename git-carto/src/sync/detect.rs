@@ -96,27 +96,21 @@ pub fn upstream_tags(fork: &Fork, ask_remote: bool) -> Result<Tags> {
     Ok(Tags { stable, skipped })
 }
 
-/// Fetch upstream's tags, then origin (when the clone has it), while the
-/// commits the sync walks next are read ([`Git::run_all_while_reading`]):
-/// production's and the mirror's history as this clone has them now, and
-/// upstream's branches.
+/// Fetch upstream's tags, then origin (when the clone has it). Without a
+/// commit-graph the helpers [`crate::sync::start`] started read the commits
+/// the sync walks next meanwhile: commits never change, so what they read
+/// stays true whatever the fetches bring.
 pub fn fetch(fork: &Fork) -> Result<()> {
     let git = &fork.git;
     let cfg = &fork.config;
     let (upstream, origin) = (cfg.upstream(), cfg.origin());
-    let tags_args = ["fetch", "--quiet", "--tags", upstream];
-    let origin_args = ["fetch", "--quiet", origin];
-    let mut runs: Vec<(&[&str], String)> =
-        vec![(&tags_args, format!("fetching tags from `{upstream}`"))];
+    git.run(&["fetch", "--quiet", "--tags", upstream])
+        .map_err(|e| e.context(format!("fetching tags from `{upstream}`")))?;
     if git.repo.find_remote(origin).is_ok() {
-        runs.push((&origin_args, format!("fetching `{origin}`")));
+        git.run(&["fetch", "--quiet", origin])
+            .map_err(|e| e.context(format!("fetching `{origin}`")))?;
     }
-    let mut tips = git.remote_tips(upstream)?;
-    for name in [cfg.production(), cfg.mirror()] {
-        tips.extend(git.local_branch(name));
-        tips.extend(git.remote_branch(origin, name));
-    }
-    git.run_all_while_reading(&runs, &tips)
+    Ok(())
 }
 
 /// The upstream version production is built on.

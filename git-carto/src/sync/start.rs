@@ -64,6 +64,9 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
         None => None,
     };
 
+    // Without a commit-graph the walks below read most of a long fork's
+    // history: helpers read it ahead from here, while git fetches.
+    git.prefetch_headers();
     progress(&format!(
         "{} upstream tags from `{}`",
         match (opts.fetch, opts.dry_run) {
@@ -252,6 +255,9 @@ pub fn start(fork: &Fork, opts: &Options, progress: Progress<'_>) -> Result<Sync
             )?),
             false => None,
         };
+        // The walks that read history are done; the merge's git processes
+        // and provenance's reader want the cores now.
+        git.stop_prefetch();
         if let (Some(mut base), None, Some(from)) = (base.clone(), local_sync, head) {
             if in_memory(git, &base, start_at, production) {
                 // A new sync branch and a merge done in memory: the files go

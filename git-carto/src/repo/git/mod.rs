@@ -37,6 +37,8 @@ pub struct Git {
     pub(crate) known_bases: RefCell<HashMap<(Oid, Oid), Vec<Oid>>>,
     /// The marks of the last merge-base walk (see `bases`).
     pub(crate) last_paint: RefCell<Option<crate::repo::bases::Painted>>,
+    /// Helpers reading commit headers ahead (see `prefetch`).
+    pub(crate) prefetch: RefCell<Option<crate::repo::prefetch::Prefetch>>,
 }
 
 /// Output of a git CLI call.
@@ -87,6 +89,7 @@ impl Git {
             shallow: OnceCell::new(),
             known_bases: RefCell::default(),
             last_paint: RefCell::default(),
+            prefetch: RefCell::default(),
         })
     }
 
@@ -149,40 +152,6 @@ impl Git {
                 stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             },
         ))
-    }
-
-    /// Run git commands (fetches: they need nothing of this `Git`) one
-    /// after another on another thread, each failure named by its context,
-    /// while this thread reads the history of `tips` (their commit headers,
-    /// see `history`) until they are done.
-    ///
-    /// Why: without a commit-graph a sync's first merge-base walk inflates
-    /// nearly every commit of a fork's history (30k commits: 190 ms in
-    /// `git merge-base` itself). Read while git waits on the remotes, the
-    /// walks after find most of them read. With a graph walks read no
-    /// commits, so nothing is read. Commits are immutable, so what is read
-    /// stays true whatever the fetches bring.
-    pub fn run_all_while_reading(&self, runs: &[(&[&str], String)], tips: &[Oid]) -> Result<()> {
-        let workdir = self.workdir.clone();
-        let outcome = std::thread::scope(|scope| {
-            let fetching = scope.spawn(move || -> Result<()> {
-                for (args, context) in runs {
-                    match Git::run_status_in(&workdir, args)? {
-                        (true, _) => {}
-                        (false, out) => return Err(failed(args, &out).context(context.clone())),
-                    }
-                }
-                Ok(())
-            });
-            if self.commit_graph().is_none() {
-                self.read_history(tips, || fetching.is_finished());
-            }
-            fetching
-                .join()
-                .unwrap_or_else(|_| Err(Error::refused("a git run stopped unexpectedly")))
-        });
-        self.forget_refs();
-        outcome
     }
 
     /// Like [`Git::run`], for the long operations (fetch, push, merge): on a

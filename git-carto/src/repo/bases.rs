@@ -21,7 +21,7 @@ use git2::Oid;
 
 use crate::error::Result;
 use crate::repo::git::Git;
-use crate::repo::history::{IdMap, Key, Node};
+use crate::repo::history::{Id, IdMap, Key, Node};
 
 const PARENT1: u8 = 1;
 const PARENT2: u8 = 2;
@@ -147,14 +147,14 @@ impl Git {
 #[derive(Default)]
 pub(crate) struct Marks {
     graph: Vec<(u8, u32)>,
-    loose: IdMap<Oid, (u8, u32)>,
+    loose: IdMap<Id, (u8, u32)>,
 }
 
 impl Marks {
     pub(crate) fn get(&self, node: Node) -> (u8, u32) {
         match node {
             Node::Graph(pos) => self.graph.get(pos as usize).copied().unwrap_or_default(),
-            Node::Loose(oid) => self.loose.get(&oid).copied().unwrap_or_default(),
+            Node::Loose(id) => self.loose.get(&id).copied().unwrap_or_default(),
         }
     }
 
@@ -167,7 +167,7 @@ impl Marks {
                 }
                 &mut self.graph[pos]
             }
-            Node::Loose(oid) => self.loose.entry(oid).or_default(),
+            Node::Loose(id) => self.loose.entry(id).or_default(),
         }
     }
 }

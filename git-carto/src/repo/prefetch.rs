@@ -26,7 +26,7 @@ use filebuffer::FileBuffer;
 use git2::{Odb, Oid, Repository};
 
 use crate::repo::git::Git;
-use crate::repo::history::{header_from, Header, IdMap};
+use crate::repo::history::{header_from, Header, Id, IdMap};
 
 /// Commits per slice: small enough that the walk seldom waits long for the
 /// one it needs, large enough that handing them over costs nothing.
@@ -54,14 +54,14 @@ impl Plan {
 /// every slice it read, each commit with its header unless it could not be
 /// read.
 enum Delivery {
-    Planned(Arc<Plan>, IdMap<Oid, u32>),
-    Slice(Vec<(Oid, Option<Header>)>),
+    Planned(Arc<Plan>, IdMap<Id, u32>),
+    Slice(Vec<(Id, Option<Header>)>),
 }
 
 /// A helper reading headers ahead, and the commits not in the table yet by
 /// slice (`None` until the helper has listed them).
 pub(crate) struct Prefetch {
-    plan: Option<(Arc<Plan>, IdMap<Oid, u32>)>,
+    plan: Option<(Arc<Plan>, IdMap<Id, u32>)>,
     delivered: Receiver<Delivery>,
     stop: Arc<AtomicBool>,
     helpers: Vec<JoinHandle<()>>,
@@ -112,7 +112,7 @@ impl Git {
             let slice_of = ids
                 .iter()
                 .enumerate()
-                .map(|(i, &id)| (id, (i / SLICE) as u32))
+                .map(|(i, &id)| (Id::from(id), (i / SLICE) as u32))
                 .collect();
             let taken = (0..ids.len().div_ceil(SLICE))
                 .map(|_| AtomicBool::new(false))
@@ -159,7 +159,7 @@ impl Git {
     /// Put `oid`'s header in the table if a slice holds it: read here when
     /// nobody took the slice yet, else awaited from the helper reading it.
     /// False when no slice holds it, or the helpers are gone.
-    pub(crate) fn await_prefetched(&self, odb: &Odb<'_>, oid: Oid) -> bool {
+    pub(crate) fn await_prefetched(&self, odb: &Odb<'_>, oid: Id) -> bool {
         let mut slot = self.prefetch.borrow_mut();
         let Some(prefetch) = slot.as_mut() else {
             return false;
@@ -172,9 +172,10 @@ impl Git {
                 };
                 if plan.take(s as usize) {
                     let shallow = self.shallow();
-                    for &id in plan.slice(s as usize) {
+                    for &oid in plan.slice(s as usize) {
+                        let id = Id::from(oid);
                         slice_of.remove(&id);
-                        if let Ok(header) = header_from(odb, id, shallow) {
+                        if let Ok(header) = header_from(odb, oid, shallow) {
                             headers.entry(id).or_insert(header);
                         }
                     }
@@ -182,7 +183,11 @@ impl Git {
                 }
             }
             match prefetch.delivered.recv() {
-                Ok(Delivery::Planned(plan, slice_of)) => prefetch.plan = Some((plan, slice_of)),
+                Ok(Delivery::Planned(plan, slice_of)) => {
+                    // Grown once, not doubled (and every entry moved) five times.
+                    headers.reserve(plan.ids.len());
+                    prefetch.plan = Some((plan, slice_of));
+                }
                 Ok(Delivery::Slice(slice)) => {
                     let mut here = false;
                     if let Some((_, slice_of)) = &mut prefetch.plan {
@@ -206,7 +211,7 @@ impl Git {
     }
 }
 
-fn keep(headers: &mut IdMap<Oid, Header>, slice: Vec<(Oid, Option<Header>)>) {
+fn keep(headers: &mut IdMap<Id, Header>, slice: Vec<(Id, Option<Header>)>) {
     for (id, header) in slice {
         if let Some(header) = header {
             headers.entry(id).or_insert(header);
@@ -239,7 +244,7 @@ fn read_slices(
         let slice = plan
             .slice(s)
             .iter()
-            .map(|&id| (id, header_from(&odb, id, shallow).ok()))
+            .map(|&oid| (Id::from(oid), header_from(&odb, oid, shallow).ok()))
             .collect();
         if deliver.send(Delivery::Slice(slice)).is_err() {
             return;

@@ -15,7 +15,7 @@ use git2::{BranchType, Oid, Repository};
 
 use crate::error::{Error, Result, ResultExt};
 use crate::repo::commit_graph::CommitGraph;
-use crate::repo::history::{Header, IdMap, SLACK_SECONDS};
+use crate::repo::history::{Header, Id, IdMap, SLACK_SECONDS};
 use crate::repo::refs_file::{Ref, Refs};
 
 mod names;
@@ -30,7 +30,7 @@ pub struct Git {
     /// The commit-graph, read on the first ancestry walk (see `history`).
     graph: OnceCell<Option<CommitGraph>>,
     /// Commit headers read so far (see `history`): commits never change.
-    pub(crate) headers: RefCell<IdMap<Oid, Header>>,
+    pub(crate) headers: RefCell<IdMap<Id, Header>>,
     /// The shallow boundary, read on first use (see `history`).
     pub(crate) shallow: OnceCell<HashSet<Oid>>,
     /// Merge bases already computed (see `bases`), by pair.

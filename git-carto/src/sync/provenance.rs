@@ -249,11 +249,11 @@ fn versions<'a>(
     // A subtree met again at the same place (most directories are the
     // same in most upstream versions) holds the same blobs: read once.
     let mut seen: HashSet<(*const Paths<'_>, Oid)> = HashSet::new();
+    let odb = repo.odb()?;
     for t in trees {
-        let tree = repo.find_tree(*t)?;
         wanted.visit(
-            repo,
-            &tree,
+            &odb,
+            *t,
             &mut |dir, id| seen.insert((dir, id)),
             &mut |p, id, kind| {
                 if kind == Some(git2::ObjectType::Blob) {

@@ -328,10 +328,11 @@ pub fn verify(
     candidates.extend(view.unmerged.iter().cloned());
     // Each side's entry for every candidate, read once.
     let wanted = || candidates.iter().map(String::as_str);
+    let odb = repo.odb()?;
     let ids = Ids {
-        base: tree_paths::ids(repo, base_tree.as_ref(), wanted())?,
-        up: tree_paths::ids(repo, Some(&up_tree), wanted())?,
-        fork: tree_paths::ids(repo, Some(&fork_tree), wanted())?,
+        base: tree_paths::ids(&odb, base_tree.as_ref().map(|t| t.id()), wanted())?,
+        up: tree_paths::ids(&odb, Some(up_tree.id()), wanted())?,
+        fork: tree_paths::ids(&odb, Some(fork_tree.id()), wanted())?,
     };
 
     let markers: Vec<String> = fork

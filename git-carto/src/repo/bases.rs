@@ -151,6 +151,16 @@ pub(crate) struct Marks {
 }
 
 impl Marks {
+    /// Room for every commit header read so far: a walk over a long history
+    /// meets most of them, and growing the table there moved every entry
+    /// five times.
+    fn sized_for(git: &Git) -> Marks {
+        Marks {
+            graph: Vec::new(),
+            loose: IdMap::with_capacity_and_hasher(git.headers.borrow().len(), Default::default()),
+        }
+    }
+
     pub(crate) fn get(&self, node: Node) -> (u8, u32) {
         match node {
             Node::Graph(pos) => self.graph.get(pos as usize).copied().unwrap_or_default(),
@@ -198,7 +208,7 @@ impl<'g> Queue<'g> {
     pub(crate) fn new(git: &'g Git, done: u8) -> Self {
         Queue {
             git,
-            marks: Marks::default(),
+            marks: Marks::sized_for(git),
             heap: BinaryHeap::new(),
             queued: 0,
             live: 0,
@@ -212,11 +222,25 @@ impl<'g> Queue<'g> {
 
     /// Add `flags` to a commit and queue it.
     pub(crate) fn mark(&mut self, node: Node, flags: u8) -> Result<()> {
-        let (old, entries) = self.marks.get(node);
+        self.add(node, None, flags)
+    }
+
+    /// [`Queue::mark`], unless the commit already has every flag of `has`:
+    /// one lookup of its marks where asking first took two more.
+    pub(crate) fn mark_unless(&mut self, node: Node, has: u8, flags: u8) -> Result<()> {
+        self.add(node, Some(has), flags)
+    }
+
+    fn add(&mut self, node: Node, unless: Option<u8>, flags: u8) -> Result<()> {
+        let slot = self.marks.slot(node);
+        let (old, entries) = *slot;
+        if unless.is_some_and(|has| old & has == has) {
+            return Ok(());
+        }
+        *slot = (old | flags, entries + 1);
         if flags & self.done != 0 && old & self.done == 0 {
             self.live -= entries as usize;
         }
-        *self.marks.slot(node) = (old | flags, entries + 1);
         if (old | flags) & self.done == 0 {
             self.live += 1;
         }
@@ -293,9 +317,7 @@ impl<'g> Paint<'g> {
             parents.clear();
             self.git.node_parents(node, &mut parents)?;
             for &parent in &parents {
-                if self.flags(parent) & flags != flags {
-                    self.mark(parent, flags)?;
-                }
+                self.queue.mark_unless(parent, flags, flags)?;
             }
             self.parents = parents;
         }

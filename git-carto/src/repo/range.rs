@@ -103,18 +103,15 @@ impl Walk<'_> {
             self.git.node_parents(node, &mut parents)?;
             if flags & UNINTERESTING != 0 {
                 for &p in &parents {
-                    if self.queue.flags(p) & UNINTERESTING == 0 {
-                        // Again if it was walked: its parents must learn it too.
-                        self.queue.mark(p, SEEN | UNINTERESTING)?;
-                    }
+                    // Again if it was walked: its parents must learn it too.
+                    self.queue
+                        .mark_unless(p, UNINTERESTING, SEEN | UNINTERESTING)?;
                 }
             } else if flags & LISTED == 0 {
                 self.queue.marks.slot(node).0 |= LISTED;
                 listed.push(node);
                 for &p in &parents {
-                    if self.queue.flags(p) & SEEN == 0 {
-                        self.queue.mark(p, SEEN)?;
-                    }
+                    self.queue.mark_unless(p, SEEN, SEEN)?;
                 }
             }
             if self.queue.live == 0 {

@@ -148,11 +148,10 @@ fn first_in_messages(
     let git = &fork.git;
     let hide: Vec<Oid> = gm.into_iter().collect();
     let odb = git.repo.odb()?;
-    let needle = prefix.as_bytes();
+    let needle = memchr::memmem::Finder::new(prefix.as_bytes());
     for oid in git.walk(production, &hide)? {
         let raw = odb.read(oid)?;
-        let data = raw.data();
-        if !data.windows(needle.len()).any(|w| w == needle) {
+        if needle.find(raw.data()).is_none() {
             continue;
         }
         let message = git.repo.find_commit(oid)?;

@@ -21,7 +21,7 @@ use git2::Oid;
 
 use crate::error::Result;
 use crate::repo::git::Git;
-use crate::repo::history::{Id, IdMap, Key, Node};
+use crate::repo::history::{Key, Node};
 
 const PARENT1: u8 = 1;
 const PARENT2: u8 = 2;
@@ -141,30 +141,20 @@ impl Git {
     }
 }
 
-/// A paint's marks per commit: flags, and its entries in the queue. Graph
-/// commits by position, in a table: hashing each of 30k commits at every
-/// touch was most of a walk over the graph.
+/// A paint's marks per commit: flags, and its entries in the queue. By
+/// graph position or walk index, in tables: hashing each of 30k commits at
+/// every touch was most of a walk.
 #[derive(Default)]
 pub(crate) struct Marks {
     graph: Vec<(u8, u32)>,
-    loose: IdMap<Id, (u8, u32)>,
+    loose: Vec<(u8, u32)>,
 }
 
 impl Marks {
-    /// Room for every commit header read so far: a walk over a long history
-    /// meets most of them, and growing the table there moved every entry
-    /// five times.
-    fn sized_for(git: &Git) -> Marks {
-        Marks {
-            graph: Vec::new(),
-            loose: IdMap::with_capacity_and_hasher(git.headers.borrow().len(), Default::default()),
-        }
-    }
-
     pub(crate) fn get(&self, node: Node) -> (u8, u32) {
         match node {
             Node::Graph(pos) => self.graph.get(pos as usize).copied().unwrap_or_default(),
-            Node::Loose(id) => self.loose.get(&id).copied().unwrap_or_default(),
+            Node::Loose(i) => self.loose.get(i as usize).copied().unwrap_or_default(),
         }
     }
 
@@ -177,7 +167,13 @@ impl Marks {
                 }
                 &mut self.graph[pos]
             }
-            Node::Loose(id) => self.loose.entry(id).or_default(),
+            Node::Loose(i) => {
+                let i = i as usize;
+                if i >= self.loose.len() {
+                    self.loose.resize(i + 1, (0, 0));
+                }
+                &mut self.loose[i]
+            }
         }
     }
 }
@@ -208,7 +204,7 @@ impl<'g> Queue<'g> {
     pub(crate) fn new(git: &'g Git, done: u8) -> Self {
         Queue {
             git,
-            marks: Marks::sized_for(git),
+            marks: Marks::default(),
             heap: BinaryHeap::new(),
             queued: 0,
             live: 0,

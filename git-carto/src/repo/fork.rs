@@ -12,7 +12,7 @@ use semver::Version;
 use crate::error::{Error, Result};
 use crate::repo::config::Config;
 use crate::repo::git::Git;
-use crate::repo::history::Node;
+use crate::repo::history::{Id, Node};
 use crate::repo::tag::{ReleaseFormat, ReleaseTag, StablePatterns};
 
 pub struct Fork {
@@ -201,14 +201,16 @@ impl Fork {
         let mut is_upstream = |node: Node| -> Result<bool> {
             Ok(tip_set.contains(&node) || upstream.contains_node(node)?)
         };
-        let mut heap: BinaryHeap<(i64, Node)> = BinaryHeap::new();
+        // Newest first; equal dates by id (git2's order), never by when a
+        // commit was met.
+        let mut heap: BinaryHeap<(i64, (bool, u32, Id), Node)> = BinaryHeap::new();
         let mut queued: HashSet<Node> = HashSet::new();
         let start = git.node(tip);
         queued.insert(start);
-        heap.push((git.node_time(start)?, start));
+        heap.push((git.node_time(start)?, git.node_rank(start), start));
         let mut out = Vec::new();
         let mut parents = Vec::new();
-        while let Some((_, node)) = heap.pop() {
+        while let Some((_, _, node)) = heap.pop() {
             if let Some(b) = below_base.as_mut() {
                 if b.contains_node(node)? {
                     continue;
@@ -250,7 +252,7 @@ impl Fork {
             }
             for &p in &parents {
                 if Some(p) != mirror_parent && queued.insert(p) {
-                    heap.push((git.node_time(p)?, p));
+                    heap.push((git.node_time(p)?, git.node_rank(p), p));
                 }
             }
         }

@@ -12,14 +12,18 @@ use std::hash::{BuildHasherDefault, Hasher};
 use git2::{ObjectType, Odb, Oid};
 
 use crate::error::{Error, Result};
+use crate::repo::commits::Entry;
 use crate::repo::git::Git;
 
 /// A commit in a walk: its commit-graph position when the graph holds it
-/// (parents of such a commit always are too), else its id.
+/// (parents of such a commit always are too), else its index among the
+/// commits this process read as objects (see `commits`). Indexes are given
+/// in the order commits are met, which threads may change: nothing may be
+/// ordered by them that a user sees ([`Git::node_rank`] orders by id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Node {
     Graph(u32),
-    Loose(Id),
+    Loose(u32),
 }
 
 /// A commit id as the walks' tables key it. `git2::Oid` compares and
@@ -27,7 +31,7 @@ pub enum Node {
 /// per probe of a table: a tenth of a sync's walks over 30k commits. These
 /// bytes compare inline, in the same order, and hash by their first word
 /// (they are SHA-1 already).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Id([u8; 20]);
 
 impl Id {
@@ -124,15 +128,24 @@ impl Git {
     pub fn node(&self, oid: Oid) -> Node {
         match self.commit_graph().and_then(|g| g.position(oid)) {
             Some(pos) => Node::Graph(pos),
-            None => Node::Loose(oid.into()),
+            None => Node::Loose(self.commits.borrow_mut().intern(oid.into())),
         }
     }
 
     pub fn node_id(&self, node: Node) -> Oid {
         match (node, self.commit_graph()) {
             (Node::Graph(pos), Some(g)) => g.oid(pos),
-            (Node::Loose(id), _) => id.oid(),
+            (Node::Loose(i), _) => self.commits.borrow().id(i).oid(),
             (Node::Graph(_), None) => Oid::ZERO_SHA1,
+        }
+    }
+
+    /// An order of nodes that does not depend on when they were met: graph
+    /// positions first, then ids (as `git2::Oid` orders them).
+    pub(crate) fn node_rank(&self, node: Node) -> (bool, u32, Id) {
+        match node {
+            Node::Graph(pos) => (false, pos, Id::default()),
+            Node::Loose(i) => (true, 0, self.commits.borrow().id(i)),
         }
     }
 
@@ -144,8 +157,8 @@ impl Git {
                 g.parents(pos, &mut positions);
                 out.extend(positions.into_iter().map(Node::Graph));
             }
-            (Node::Loose(id), _) => {
-                self.header_with(id, |h| out.extend(h.parents.iter().map(|&p| self.node(p))))?;
+            (Node::Loose(i), _) => {
+                self.entry_with(i, |e| out.extend_from_slice(&e.parents))?;
             }
             (Node::Graph(_), None) => {}
         }
@@ -155,14 +168,14 @@ impl Git {
     pub fn node_time(&self, node: Node) -> Result<i64> {
         match (node, self.commit_graph()) {
             (Node::Graph(pos), Some(g)) => Ok(g.commit_time(pos)),
-            _ => self.header_with(self.loose_id(node), |h| h.time),
+            _ => self.entry_with(self.loose(node)?, |e| e.time),
         }
     }
 
     pub fn node_tree(&self, node: Node) -> Result<Oid> {
         match (node, self.commit_graph()) {
             (Node::Graph(pos), Some(g)) => Ok(g.tree(pos)),
-            _ => self.header_with(self.loose_id(node), |h| h.tree),
+            _ => self.entry_with(self.loose(node)?, |e| e.tree),
         }
     }
 
@@ -185,40 +198,47 @@ impl Git {
             Some(g) if g.has_generations() => u64::MAX,
             _ => 0,
         };
-        self.header_with(self.loose_id(node), |h| {
-            ((generation, h.time), h.parents.len() > 1)
+        self.entry_with(self.loose(node)?, |e| {
+            ((generation, e.time), e.parents.len() > 1)
         })
     }
 
     /// A commit's committer time.
     pub fn commit_time(&self, oid: Oid) -> Result<i64> {
-        self.header_with(oid.into(), |h| h.time)
+        self.node_time(self.node(oid))
     }
 
-    /// The id of a commit read as an object (a graph position without a
-    /// graph has none: the zero id, which no header has).
-    fn loose_id(&self, node: Node) -> Id {
+    /// The index of a commit read as an object; a graph position when there
+    /// is no graph (never made) is an error, not a commit.
+    fn loose(&self, node: Node) -> Result<u32> {
         match node {
-            Node::Loose(id) => id,
-            graph => self.node_id(graph).into(),
+            Node::Loose(i) => Ok(i),
+            Node::Graph(_) => Err(Error::refused(
+                "a commit-graph position without a commit-graph",
+            )),
         }
     }
 
-    /// `f` of a commit's header, read on first use.
-    fn header_with<T>(&self, id: Id, f: impl FnOnce(&Header) -> T) -> Result<T> {
-        if let Some(header) = self.headers.borrow().get(&id) {
-            return Ok(f(header));
+    /// `f` of a commit's entry, read on first use.
+    fn entry_with<T>(&self, i: u32, f: impl FnOnce(&Entry) -> T) -> Result<T> {
+        if let Some(entry) = self.commits.borrow().entry(i) {
+            return Ok(f(entry));
         }
+        let id = self.commits.borrow().id(i);
         let odb = self.repo.odb()?;
         if self.await_prefetched(&odb, id) {
-            if let Some(header) = self.headers.borrow().get(&id) {
-                return Ok(f(header));
+            if let Some(entry) = self.commits.borrow().entry(i) {
+                return Ok(f(entry));
             }
         }
         let header = self.read_header(&odb, id.oid())?;
-        let out = f(&header);
-        self.headers.borrow_mut().insert(id, header);
-        Ok(out)
+        let graph = self.commit_graph();
+        let mut commits = self.commits.borrow_mut();
+        commits.keep(graph, id, header);
+        let entry = commits
+            .entry(i)
+            .ok_or_else(|| Error::refused(format!("{} could not be kept", id.oid())))?;
+        Ok(f(entry))
     }
 
     /// A commit's header from the object database. A shallow clone's

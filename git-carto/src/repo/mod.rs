@@ -5,6 +5,7 @@
 pub mod bases;
 pub mod checked;
 pub mod commit_graph;
+pub(crate) mod commits;
 pub mod config;
 pub mod fork;
 pub mod format;

@@ -25,6 +25,7 @@ use std::thread::JoinHandle;
 use filebuffer::FileBuffer;
 use git2::{Odb, Oid, Repository};
 
+use crate::repo::commits::Commits;
 use crate::repo::git::Git;
 use crate::repo::history::{header_from, Header, Id, IdMap};
 
@@ -148,10 +149,10 @@ impl Git {
             return;
         };
         prefetch.stop.store(true, Ordering::Relaxed);
-        let mut headers = self.headers.borrow_mut();
+        let mut commits = self.commits.borrow_mut();
         for delivery in prefetch.delivered.try_iter() {
             if let Delivery::Slice(slice) = delivery {
-                keep(&mut headers, slice);
+                keep(&mut commits, slice);
             }
         }
     }
@@ -164,7 +165,7 @@ impl Git {
         let Some(prefetch) = slot.as_mut() else {
             return false;
         };
-        let mut headers = self.headers.borrow_mut();
+        let mut commits = self.commits.borrow_mut();
         loop {
             if let Some((plan, slice_of)) = &mut prefetch.plan {
                 let Some(&s) = slice_of.get(&oid) else {
@@ -176,7 +177,7 @@ impl Git {
                         let id = Id::from(oid);
                         slice_of.remove(&id);
                         if let Ok(header) = header_from(odb, oid, shallow) {
-                            headers.entry(id).or_insert(header);
+                            commits.keep(None, id, header);
                         }
                     }
                     return true;
@@ -185,7 +186,7 @@ impl Git {
             match prefetch.delivered.recv() {
                 Ok(Delivery::Planned(plan, slice_of)) => {
                     // Grown once, not doubled (and every entry moved) five times.
-                    headers.reserve(plan.ids.len());
+                    commits.reserve(plan.ids.len());
                     prefetch.plan = Some((plan, slice_of));
                 }
                 Ok(Delivery::Slice(slice)) => {
@@ -196,7 +197,7 @@ impl Git {
                             here |= *id == oid;
                         }
                     }
-                    keep(&mut headers, slice);
+                    keep(&mut commits, slice);
                     if here {
                         return true;
                     }
@@ -211,10 +212,12 @@ impl Git {
     }
 }
 
-fn keep(headers: &mut IdMap<Id, Header>, slice: Vec<(Id, Option<Header>)>) {
+/// Keep what a helper read. Its parents are loose commits: the helpers run
+/// only without a commit-graph.
+fn keep(commits: &mut Commits, slice: Vec<(Id, Option<Header>)>) {
     for (id, header) in slice {
         if let Some(header) = header {
-            headers.entry(id).or_insert(header);
+            commits.keep(None, id, header);
         }
     }
 }

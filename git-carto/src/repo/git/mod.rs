@@ -15,7 +15,7 @@ use git2::{BranchType, Oid, Repository};
 
 use crate::error::{Error, Result, ResultExt};
 use crate::repo::commit_graph::CommitGraph;
-use crate::repo::history::{Header, Id, IdMap, SLACK_SECONDS};
+use crate::repo::history::SLACK_SECONDS;
 use crate::repo::refs_file::{Ref, Refs};
 
 mod names;
@@ -29,8 +29,9 @@ pub struct Git {
     refs: RefCell<Option<Option<Rc<Refs>>>>,
     /// The commit-graph, read on the first ancestry walk (see `history`).
     graph: OnceCell<Option<CommitGraph>>,
-    /// Commit headers read so far (see `history`): commits never change.
-    pub(crate) headers: RefCell<IdMap<Id, Header>>,
+    /// Commits read so far, by walk index (see `commits`): commits never
+    /// change.
+    pub(crate) commits: RefCell<crate::repo::commits::Commits>,
     /// The shallow boundary, read on first use (see `history`).
     pub(crate) shallow: OnceCell<HashSet<Oid>>,
     /// Merge bases already computed (see `bases`), by pair.
@@ -85,7 +86,7 @@ impl Git {
             workdir,
             refs: RefCell::new(None),
             graph: OnceCell::new(),
-            headers: RefCell::default(),
+            commits: RefCell::default(),
             shallow: OnceCell::new(),
             known_bases: RefCell::default(),
             last_paint: RefCell::default(),

@@ -92,9 +92,9 @@ impl Git {
         let shallow = Arc::new(self.shallow().clone());
         let path = self.repo.path().to_path_buf();
         let objects = self.repo.commondir().join("objects");
-        // The first helper lists the commits (reading the pack indexes is a
-        // few milliseconds this thread spends fetching instead) and hands
-        // the plan to this thread and the other helpers.
+        // A lister reads the pack indexes (a few milliseconds this thread
+        // spends fetching instead) and hands the plan to this thread and the
+        // helpers.
         let mut plans = Vec::new();
         let mut helpers = Vec::new();
         for _ in 1..cores {
@@ -255,9 +255,15 @@ fn read_slices(
     }
 }
 
+/// Objects whose pack entries the listing reads at most (16 bytes each
+/// while it sorts them): a history of a few hundred thousand commits. The
+/// packs beyond it (oldest first) are left to the walks: listing ten
+/// million objects would cost more than it saves, and memory besides.
+const MAX_LISTED: usize = 1_000_000;
+
 /// The commits stored whole in the repository's packs, each pack's in file
-/// order, newest pack first. A pack or index this cannot read (index
-/// version 1, truncated) adds nothing.
+/// order, newest pack first, up to [`MAX_LISTED`] objects. A pack or index
+/// this cannot read (index version 1, truncated) adds nothing.
 fn commits_in_pack_order(objects: &Path) -> Vec<Oid> {
     let mut indexes: Vec<(std::time::SystemTime, PathBuf)> =
         std::fs::read_dir(objects.join("pack"))
@@ -275,8 +281,9 @@ fn commits_in_pack_order(objects: &Path) -> Vec<Oid> {
             .collect();
     indexes.sort_by(|a, b| b.cmp(a));
     let mut out = Vec::new();
+    let mut budget = MAX_LISTED;
     for (_, idx) in indexes {
-        out.extend(pack_commits(&idx).unwrap_or_default());
+        out.extend(pack_commits(&idx, &mut budget).unwrap_or_default());
     }
     out
 }
@@ -285,8 +292,9 @@ fn commits_in_pack_order(objects: &Path) -> Vec<Oid> {
 const OBJ_COMMIT: u8 = 1;
 
 /// A version 2 pack index (`gitformat-pack(5)`): the commits of its pack
-/// that are stored whole, in pack order.
-fn pack_commits(idx_path: &Path) -> Option<Vec<Oid>> {
+/// that are stored whole, in pack order; nothing when it holds more
+/// objects than `budget` has left (then no older pack is listed either).
+fn pack_commits(idx_path: &Path, budget: &mut usize) -> Option<Vec<Oid>> {
     let idx = FileBuffer::open(idx_path).ok()?;
     let pack = FileBuffer::open(idx_path.with_extension("pack")).ok()?;
     let idx: &[u8] = &idx;
@@ -297,6 +305,11 @@ fn pack_commits(idx_path: &Path) -> Option<Vec<Oid>> {
         return None;
     }
     let count = word(8 + 255 * 4)? as usize;
+    if count > *budget {
+        *budget = 0;
+        return None;
+    }
+    *budget -= count;
     let ids_at = 8 + 256 * 4;
     let offsets_at = ids_at + count * 24;
     let large_at = offsets_at + count * 4;
